@@ -1,0 +1,1 @@
+"""Cordial destination: the shared code every action function uses."""

@@ -1,0 +1,185 @@
+"""Wiring of one action's Lambda handler: settings, key, client, queues, logs and metrics.
+
+Everything here runs once per cold start. A missing or bad setting, or an
+invalid mapping file, raises at init: the function then fails loudly and
+every event stays on its queue until the deployment is fixed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cordial_destination.actions import resolve_overrides
+from cordial_destination.api_key import SecretsManagerKeySource
+from cordial_destination.client import CordialClient
+from cordial_destination.dead_letters import DeadLetterQueue
+from cordial_destination.delivery import ActionProcessor, Outcome, RecordOutcome
+from cordial_destination.exceptions import ConfigurationError, CordialUnavailableError
+from cordial_destination.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
+SERVICE: Final = "cordial-destination"
+NAMESPACE: Final = "CordialDestination"
+Handler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+logger = Logger(service=SERVICE)
+
+METRIC_NAMES: Final = {
+    Outcome.DELIVERED: "Delivered",
+    Outcome.SKIPPED: "Skipped",
+    Outcome.DEAD_LETTERED: "DeadLettered",
+    Outcome.RETRY: "Retried",
+}
+
+
+def load_overrides(settings: Settings, action: str) -> dict[str, Any]:
+    """The deployment's mapping overrides for one action, checked before any event is read."""
+    try:
+        config = json.loads(settings.mappings_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"cannot read mapping file {settings.mappings_file}: {exc}"
+        ) from exc
+    return resolve_overrides(config).get(action, {})
+
+
+def make_processor(
+    action: str, settings: Settings, *, sqs: SQSClient | None = None
+) -> tuple[ActionProcessor, IdempotencyConfig | None]:
+    if not settings.dead_letter_queue_url:
+        raise ConfigurationError("CORDIAL_DEAD_LETTER_QUEUE_URL is not set")
+    sqs = sqs or boto3.client("sqs")
+    client = CordialClient(
+        settings.endpoint,
+        SecretsManagerKeySource(settings.secret_arn, max_age=settings.secret_max_age),
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_body_bytes=settings.max_body_bytes,
+        pool_size=settings.concurrency,
+    )
+    processor = ActionProcessor(
+        action,
+        settings=settings,
+        client=client,
+        dead_letters=DeadLetterQueue(settings.dead_letter_queue_url, sqs),
+        overrides=load_overrides(settings, action),
+        sqs=sqs,
+    )
+    if not settings.idempotency_table:
+        return processor, None
+    config = IdempotencyConfig(
+        event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl
+    )
+    processor.send = idempotent_sender(processor, settings.idempotency_table, config)
+    return processor, config
+
+
+def idempotent_sender(
+    processor: ActionProcessor, table: str, config: IdempotencyConfig
+) -> Callable[[Mapping[str, Any], str | None], int]:
+    """Wrap the send so a Segment message reaches Cordial once per action within the TTL.
+
+    Only a successful send is remembered: an exception removes the in-progress
+    record, so a failed attempt is tried again later.
+    """
+    persistence = DynamoDBPersistenceLayer(table_name=table)
+
+    @idempotent_function(
+        data_keyword_argument="delivery", persistence_store=persistence, config=config
+    )
+    def send_once(delivery: dict[str, Any]) -> dict[str, int]:
+        return {"status": processor._send_now(delivery["body"], delivery["messageId"])}
+
+    def send(payload: Mapping[str, Any], message_id: str | None) -> int:
+        if not message_id:
+            return processor._send_now(payload, message_id)
+        delivery = {
+            "key": f"{processor.action}#{message_id}",
+            "body": payload,
+            "messageId": message_id,
+        }
+        try:
+            return int(send_once(delivery=delivery)["status"])
+        except IdempotencyAlreadyInProgressError as exc:
+            raise CordialUnavailableError("another invocation is sending this event") from exc
+        except IdempotencyPersistenceLayerError as exc:
+            raise CordialUnavailableError(f"idempotency table unavailable: {exc}") from exc
+
+    return send
+
+
+def log_outcome(action: str, outcome: RecordOutcome) -> None:
+    fields = {
+        "action": action,
+        "outcome": outcome.outcome.value,
+        "status": outcome.status,
+        "messageId": outcome.message_id,
+        "correlation_id": outcome.message_id,
+        "reason": outcome.reason,
+        "error": outcome.error,
+        "retryIn": outcome.delay,
+    }
+    extra = {key: value for key, value in fields.items() if value is not None}
+    if outcome.outcome is Outcome.DEAD_LETTERED:
+        logger.warning("event dead-lettered", extra=extra)
+    elif outcome.outcome is Outcome.RETRY:
+        logger.warning("event will be retried", extra=extra)
+    else:
+        logger.info(f"event {outcome.outcome.value}", extra=extra)
+
+
+def publish_metrics(action: str, outcomes: list[RecordOutcome]) -> None:
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    metrics.add_dimension(name="action", value=action)
+    for kind, name in METRIC_NAMES.items():
+        count = sum(1 for outcome in outcomes if outcome.outcome is kind)
+        if count:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+    if outcomes:
+        metrics.flush_metrics()
+
+    configuration = sum(1 for o in outcomes if o.reason == "configuration")
+    if configuration:
+        # Dimensioned by service only, the one series the template's alarm watches.
+        alarm = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        alarm.add_metric(name="ConfigurationErrors", unit=MetricUnit.Count, value=configuration)
+        alarm.flush_metrics()
+
+
+def make_handler(action: str, settings: Settings | None = None) -> Handler:
+    """Build the Lambda handler of one action; raises ConfigurationError at cold start."""
+    settings = settings or Settings.from_env()
+    processor, idempotency = make_processor(action, settings)
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if idempotency is not None:
+            # Lets an in-progress record expire with the invocation that a timeout cut off.
+            idempotency.register_lambda_context(context)
+        records = event.get("Records") or []
+        outcomes = processor.process(records)
+        for outcome in outcomes:
+            log_outcome(action, outcome)
+        publish_metrics(action, outcomes)
+        failures = [o.record_id for o in outcomes if o.outcome is Outcome.RETRY]
+        return {"batchItemFailures": [{"itemIdentifier": rid} for rid in failures]}
+
+    return handler

@@ -1,0 +1,57 @@
+"""Segment's mapping language (the JSON with ``@path``, ``@if``...) evaluated in Python.
+
+``transform`` gives what the reference gives for a mapping and an event; ``validate``
+lists every problem of a mapping before it is used. See docs/mapping.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..exceptions import MappingError
+from . import directives as _directives  # noqa: F401  (registers the directives)
+from .checks import find_problems
+from .engine import evaluate
+from .values import ABSENT, is_directive_like
+
+__all__ = ["MappingError", "transform", "validate"]
+
+
+def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
+    """Evaluate ``mapping`` against ``payload`` (a Segment event).
+
+    A dict mapping gives a dict without the keys whose value is absent; JSON null stays
+    None. Returns None when the whole result is absent. Raises MappingError when the
+    mapping is invalid in a way the reference also rejects.
+    """
+    problems = find_problems(mapping, strict=False)
+    if problems:
+        raise MappingError(problems)
+    result = evaluate(mapping if is_directive_like(mapping) else _as_object(mapping), payload)
+    return None if result is ABSENT else result
+
+
+def validate(mapping: Any) -> None:
+    """Raise MappingError listing every problem of ``mapping``, each with its location."""
+    problems = find_problems(mapping, strict=True)
+    if problems:
+        raise MappingError(problems)
+
+
+def _as_object(mapping: Any) -> dict[str, Any]:
+    # The reference reads a top-level mapping that is not a directive as an object: an
+    # array becomes {"0": ..., "1": ...}, a string its characters, anything else {}.
+    if isinstance(mapping, dict):
+        return mapping
+    if isinstance(mapping, list):
+        return {str(index): value for index, value in enumerate(mapping)}
+    if isinstance(mapping, str):
+        return {str(index): unit for index, unit in enumerate(_code_units(mapping))}
+    return {}
+
+
+def _code_units(text: str) -> str:
+    from .paths import utf16_units
+
+    return utf16_units(text)

@@ -1,0 +1,44 @@
+"""Directives that pick and shape values: @path, @if, @arrayPath."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Evaluate, none_if_absent, register
+from .paths import resolve_path
+from .values import ABSENT, is_blank, is_missing, is_truthy
+
+
+@register("@path")
+def path(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
+    if isinstance(argument, str):
+        return resolve_path(argument, payload)
+    # A computed path that is not a string is an error in the reference; it depends on the
+    # event, not the mapping, so here it gives nothing and the event's field checks decide.
+    computed = evaluate(argument, payload)
+    return resolve_path(computed, payload) if isinstance(computed, str) else ABSENT
+
+
+@register("@if")
+def if_(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
+    # The reference picks the condition by the truthiness of the raw mapping, exists first.
+    if is_truthy(argument.get("exists", ABSENT)):
+        holds = not is_missing(evaluate(argument["exists"], payload))
+    else:
+        holds = not is_blank(evaluate(argument["blank"], payload))
+    branch = argument.get("then" if holds else "else", ABSENT)
+    return ABSENT if branch is ABSENT else evaluate(branch, payload)
+
+
+@register("@arrayPath")
+def array_path(argument: list[Any], payload: Any, evaluate: Evaluate) -> Any:
+    source, item_mapping = argument[0], argument[1] if len(argument) > 1 else None
+    # A directive in first place gives the data itself, a string is a path to it.
+    data = resolve_path(source, payload) if isinstance(source, str) else evaluate(source, payload)
+    if isinstance(data, dict):
+        data = [data]
+    elif not isinstance(data, list):
+        return data
+    if not isinstance(item_mapping, dict) or not item_mapping:
+        return data
+    return [none_if_absent(evaluate(item_mapping, element)) for element in data]

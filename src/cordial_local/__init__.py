@@ -1,0 +1,1 @@
+"""Local tooling: the cordial-destination command, the Cordial sandbox and the local AWS stack."""
