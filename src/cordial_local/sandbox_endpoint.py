@@ -23,6 +23,9 @@ from cordial_local.sandbox_model import CordialAccount
 from cordial_local.sandbox_schema import body_problems
 
 CHECK_AUTH_PATH = "/api/checkAuth"
+# Not Cordial's: the sandbox's own state for a person watching a local run. It is left out
+# of the request log, which records only what a Cordial client sent.
+STATE_PATH = "/_sandbox/state"
 SEGMENT_PREFIX = "/api/segment/"
 MESSAGE_ID_HEADER = "X-Segment-Message-Id"
 MAX_BODY_BYTES = 1024 * 1024
@@ -105,6 +108,10 @@ class IngestEndpoint:
 
     def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
         """Answer one request; `body` is None when it was too large to read."""
+        route = urlsplit(path).path
+        if method == "GET" and route == STATE_PATH:
+            return Reply(200, self.snapshot())
+
         entry: dict[str, Any] = {
             "method": method,
             "path": path,
@@ -114,7 +121,6 @@ class IngestEndpoint:
             "time": time.time(),
             "fault": None,
         }
-        route = urlsplit(path).path
         slug = route.removeprefix(SEGMENT_PREFIX)
         if method == "GET" and route == CHECK_AUTH_PATH:
             reply = self._check_auth(headers)

@@ -72,13 +72,10 @@ class CordialAccount:
         if not ids.usable():
             return False
 
-        contact = self.find(ids)
-        if contact is None and slug == "mergeContacts":
-            # An alias to ids Cordial has not seen yet gives them to the previous contact.
-            contact = self._previous_contact(body)
-        contact = contact or self._create()
-        self._actions[slug](contact, body)
+        contact = self.find(ids) or self._create()
+        # Identifiers first, so that a merge's target keeps its own over the folded contact's.
         self._attach(contact, ids)
+        self._actions[slug](contact, body)
         return True
 
     def identifiers(self, body: dict[str, Any]) -> Identifiers:

@@ -73,12 +73,13 @@ class SecretsManagerKeySource:
     def __init__(self, secret_arn: str, *, max_age: int = 300) -> None:
         self.secret_arn = secret_arn
         self.max_age = max_age
+        # An own provider (not the module-wide default) so its client and cache are this
+        # source's alone.
+        self.provider = parameters.SecretsProvider()
 
     def __call__(self, *, refresh: bool = False) -> ApiKey:
         try:
-            secret = parameters.get_secret(
-                self.secret_arn, max_age=self.max_age, force_fetch=refresh
-            )
+            secret = self.provider.get(self.secret_arn, max_age=self.max_age, force_fetch=refresh)
         except (parameters.exceptions.GetParameterError, ClientError, BotoCoreError) as exc:
             # The SDK's message names the secret and the AWS error, never the value.
             raise ConfigurationError(f"cannot read the API key secret: {exc}") from exc

@@ -100,8 +100,16 @@ class ActionProcessor:
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self.executor = ThreadPoolExecutor(max_workers=settings.concurrency)
 
-    def process(self, records: Sequence[Mapping[str, Any]]) -> list[RecordOutcome]:
-        """Process a batch; records of one contact in order, contacts concurrently."""
+    def process(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        remaining_ms: Callable[[], int] | None = None,
+    ) -> list[RecordOutcome]:
+        """Process a batch; records of one contact in order, contacts concurrently.
+
+        remaining_ms is the invocation's clock: a record is not started when too
+        little time is left to finish its request, so a timeout cuts nothing off.
+        """
         events = [read_record(record) for record in records]
         groups: dict[str, list[int]] = defaultdict(list)
         for index, event in enumerate(events):
@@ -111,7 +119,10 @@ class ActionProcessor:
 
         def run(indexes: list[int]) -> None:
             for index in indexes:
-                outcomes[index] = self.process_record(records[index], events[index])
+                if remaining_ms is not None and remaining_ms() < self.reserve_ms:
+                    outcomes[index] = self._out_of_time(records[index], events[index])
+                else:
+                    outcomes[index] = self.process_record(records[index], events[index])
 
         for future in [self.executor.submit(run, indexes) for indexes in groups.values()]:
             future.result()
@@ -150,6 +161,21 @@ class ActionProcessor:
             error = RetryableError(f"internal error: {type(exc).__name__}")
             error.reason = "internal"
             return self._retry(record, record_id, message_id, error)
+
+    @property
+    def reserve_ms(self) -> int:
+        """Time one record may need: a request, and its retry after a 401, plus a margin."""
+        request = self.settings.connect_timeout + self.settings.read_timeout
+        return int((2 * request + 1) * 1000)
+
+    def _out_of_time(
+        self, record: Mapping[str, Any], event: SegmentEvent | MalformedEventError
+    ) -> RecordOutcome:
+        message_id = event.message_id if isinstance(event, SegmentEvent) else None
+        self._postpone(record, 0)
+        return RecordOutcome(
+            str(record.get("messageId", "")), Outcome.RETRY, message_id, reason="deadline", delay=0
+        )
 
     def _send_now(self, payload: Mapping[str, Any], message_id: str | None) -> int:
         return self.client.send(self.action, payload, message_id=message_id).status

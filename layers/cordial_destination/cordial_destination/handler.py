@@ -164,8 +164,16 @@ def publish_metrics(action: str, outcomes: list[RecordOutcome]) -> None:
         alarm.flush_metrics()
 
 
-def make_handler(action: str, settings: Settings | None = None) -> Handler:
-    """Build the Lambda handler of one action; raises ConfigurationError at cold start."""
+def make_handler(
+    action: str,
+    settings: Settings | None = None,
+    *,
+    on_outcomes: Callable[[str, list[RecordOutcome]], None] | None = None,
+) -> Handler:
+    """Build the Lambda handler of one action; raises ConfigurationError at cold start.
+
+    on_outcomes, when given, sees every batch's outcomes (the local runner counts them).
+    """
     settings = settings or Settings.from_env()
     processor, idempotency = make_processor(action, settings)
 
@@ -175,10 +183,12 @@ def make_handler(action: str, settings: Settings | None = None) -> Handler:
             # Lets an in-progress record expire with the invocation that a timeout cut off.
             idempotency.register_lambda_context(context)
         records = event.get("Records") or []
-        outcomes = processor.process(records)
+        outcomes = processor.process(records, context.get_remaining_time_in_millis)
         for outcome in outcomes:
             log_outcome(action, outcome)
         publish_metrics(action, outcomes)
+        if on_outcomes is not None:
+            on_outcomes(action, outcomes)
         failures = [o.record_id for o in outcomes if o.outcome is Outcome.RETRY]
         return {"batchItemFailures": [{"itemIdentifier": rid} for rid in failures]}
 

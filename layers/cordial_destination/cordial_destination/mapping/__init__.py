@@ -13,6 +13,7 @@ from ..exceptions import MappingError
 from . import directives as _directives  # noqa: F401  (registers the directives)
 from .checks import find_problems
 from .engine import evaluate
+from .paths import utf16_units
 from .values import ABSENT, is_directive_like
 
 __all__ = ["MappingError", "transform", "validate"]
@@ -47,11 +48,5 @@ def _as_object(mapping: Any) -> dict[str, Any]:
     if isinstance(mapping, list):
         return {str(index): value for index, value in enumerate(mapping)}
     if isinstance(mapping, str):
-        return {str(index): unit for index, unit in enumerate(_code_units(mapping))}
+        return {str(index): unit for index, unit in enumerate(utf16_units(mapping))}
     return {}
-
-
-def _code_units(text: str) -> str:
-    from .paths import utf16_units
-
-    return utf16_units(text)

@@ -35,10 +35,10 @@ def array_path(argument: list[Any], payload: Any, evaluate: Evaluate) -> Any:
     source, item_mapping = argument[0], argument[1] if len(argument) > 1 else None
     # A directive in first place gives the data itself, a string is a path to it.
     data = resolve_path(source, payload) if isinstance(source, str) else evaluate(source, payload)
+    if not isinstance(item_mapping, dict) or not item_mapping:
+        return data
     if isinstance(data, dict):
         data = [data]
     elif not isinstance(data, list):
-        return data
-    if not isinstance(item_mapping, dict) or not item_mapping:
         return data
     return [none_if_absent(evaluate(item_mapping, element)) for element in data]

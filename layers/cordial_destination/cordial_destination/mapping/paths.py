@@ -64,7 +64,7 @@ def _sequence_property(items: list[Any] | tuple[Any, ...], name: str) -> Any:
 
 def _string_property(text: str, name: str) -> Any:
     # JavaScript strings are sequences of UTF-16 code units: "😀".length is 2.
-    units = text if text.isascii() or max(text) < "\U00010000" else _utf16_units(text)
+    units = utf16_units(text)
     if name == "length":
         return len(units)
     if _ARRAY_INDEX.fullmatch(name) and int(name) < len(units):
@@ -72,8 +72,10 @@ def _string_property(text: str, name: str) -> Any:
     return ABSENT
 
 
-def _utf16_units(text: str) -> str:
+def utf16_units(text: str) -> str:
     """``text`` with each astral character split into its two surrogate code units."""
+    if text.isascii() or max(text) < "\U00010000":
+        return text
     encoded = text.encode("utf-16-le", "surrogatepass")
     return "".join(
         chr(int.from_bytes(encoded[i : i + 2], "little")) for i in range(0, len(encoded), 2)

@@ -1,0 +1,82 @@
+"""What `run` shows: a progress bar on a terminal, and the table of outcomes per action."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from cordial_local.runner import RunSummary
+
+COLUMNS = ("matched", "delivered", "rejected", "retried", "dead-lettered", "skipped")
+
+
+class Progress:
+    """A one-line bar redrawn in place; only used when the stream is a terminal."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width if total == 0 else min(self.width, self.width * done // total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total} events handled")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def print_summary(summary: RunSummary, out: TextIO) -> None:
+    rows = [
+        (
+            slug,
+            tally.matched,
+            tally.delivered,
+            sum(tally.rejected.values()),
+            tally.retried,
+            tally.dead_lettered,
+            tally.skipped,
+        )
+        for slug, tally in summary.actions.items()
+    ]
+    totals = ("total", *(sum(row[i] for row in rows) for i in range(1, len(COLUMNS) + 1)))
+    header = ("action", *COLUMNS)
+    table = [header, *rows, totals]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+
+    def line(row: tuple[object, ...]) -> str:
+        cells = [str(row[0]).ljust(widths[0])]
+        cells += [str(cell).rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join(cells)
+
+    out.write(f"{summary.events} events in {summary.seconds:.1f} s\n\n")
+    out.write(line(header) + "\n")
+    out.write("  ".join("-" * width for width in widths) + "\n")
+    for row in rows:
+        out.write(line(row) + "\n")
+    out.write(line(totals) + "\n")
+
+    reasons = [(slug, t.rejected) for slug, t in summary.actions.items() if t.rejected]
+    if reasons:
+        out.write("\nrejected, by reason:\n")
+        for slug, counter in reasons:
+            for reason, count in counter.most_common():
+                out.write(f"  {slug}: {count} x {reason}\n")
+    if summary.refused_by_bus:
+        out.write(f"\n{summary.refused_by_bus} event(s) refused by the bus (too large?)\n")
+    if summary.sandbox is not None:
+        accepted = sum(summary.sandbox["accepted"].values())
+        out.write(
+            f"\nsandbox accepted {accepted} request(s), "
+            f"{summary.sandbox['repeats']} repeat(s) of an already accepted event\n"
+        )
+    unaccounted = summary.unaccounted
+    out.write(
+        "\nevery matched event is accounted for\n"
+        if unaccounted == 0
+        else f"\n{unaccounted} matched event(s) UNACCOUNTED FOR\n"
+    )

@@ -1,0 +1,285 @@
+"""`cordial-destination run`: events through the local stack and the real handlers, as in AWS.
+
+Events are put on the local bus; its rules (from template.yaml) deliver them
+to each action's queue; a poller plays Lambda's SQS event source mapping:
+it receives batches, invokes the action's handler, deletes what succeeded
+and leaves batch item failures for redelivery, until every queue is empty.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cordial_destination.delivery import Outcome, RecordOutcome
+from cordial_destination.handler import SERVICE, Handler, make_handler
+from cordial_destination.settings import DEFAULT_MAPPINGS_FILE, Settings
+from cordial_local.stack import BUS_NAME, REGION, TABLE_NAME, LocalStack
+from cordial_local.template import Template
+
+PUT_EVENTS_BATCH = 10
+RECEIVE_BATCH = 10
+
+
+@dataclass
+class ActionTally:
+    matched: int = 0
+    delivered: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    retried: int = 0
+    dead_lettered: int = 0
+    skipped: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "matched": self.matched,
+            "delivered": self.delivered,
+            "rejected": dict(self.rejected),
+            "retried": self.retried,
+            "dead_lettered": self.dead_lettered,
+            "skipped": self.skipped,
+        }
+
+    @property
+    def unaccounted(self) -> int:
+        return max(0, self.matched - self.delivered - self.dead_lettered - self.skipped)
+
+
+@dataclass
+class RunSummary:
+    events: int
+    actions: dict[str, ActionTally]
+    refused_by_bus: int = 0
+    seconds: float = 0.0
+    sandbox: dict[str, Any] | None = None
+
+    @property
+    def unaccounted(self) -> int:
+        return sum(tally.unaccounted for tally in self.actions.values())
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "events": self.events,
+            "unaccounted": self.unaccounted,
+            "refused_by_bus": self.refused_by_bus,
+            "seconds": round(self.seconds, 3),
+            "actions": {slug: tally.as_json() for slug, tally in self.actions.items()},
+        }
+        if self.sandbox is not None:
+            document["sandbox"] = self.sandbox
+        return document
+
+
+class FakeLambdaContext:
+    """The parts of Lambda's context object the handlers read."""
+
+    def __init__(self, action: str, timeout_s: float) -> None:
+        self.function_name = f"cordial-destination-{action}"
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 128
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:000000000000:function:{action}"
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class LocalRun:
+    endpoint: str
+    api_key: str
+    template: Template
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    mappings_file: Path = DEFAULT_MAPPINGS_FILE
+    segment_id_key: str | None = None
+    read_timeout: float = 10.0
+    max_backoff: int = 2
+    max_attempts: int = 8
+    function_timeout: float = 30.0
+    #: gives up waiting for the queues to drain after this many seconds
+    time_limit: float = 600.0
+    progress: Callable[[int, int], None] | None = None
+    log_stream: Any = None
+
+    def execute(self, envelopes: Sequence[dict[str, Any]]) -> RunSummary:
+        started = time.monotonic()
+        triggers = self.template.triggers(self.parameters)
+        tallies = {trigger.action: ActionTally() for trigger in triggers}
+        for envelope in envelopes:
+            for trigger in triggers:
+                if trigger.matches(envelope):
+                    tallies[trigger.action].matched += 1
+
+        with LocalStack(self.template, self.api_key, self.parameters) as stack:
+            self._route_logs()
+            handlers = self._handlers(stack, tallies)
+            refused = self._put_events(stack, envelopes)
+            self._drain(stack, handlers, sum(t.matched for t in tallies.values()), tallies)
+            for action, queues in stack.queues.items():
+                tallies[action].dead_lettered = queue_depth(stack, queues.dead_letter_url)
+
+        return RunSummary(
+            events=len(envelopes),
+            actions=tallies,
+            refused_by_bus=refused,
+            seconds=time.monotonic() - started,
+        )
+
+    def _route_logs(self) -> None:
+        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        service_logger = logging.getLogger(SERVICE)
+        for log_handler in service_logger.handlers:
+            if isinstance(log_handler, logging.StreamHandler) and self.log_stream is not None:
+                log_handler.setStream(self.log_stream)
+
+    def _handlers(self, stack: LocalStack, tallies: dict[str, ActionTally]) -> dict[str, Handler]:
+        def count(action: str, outcomes: list[RecordOutcome]) -> None:
+            tally = tallies[action]
+            for outcome in outcomes:
+                if outcome.outcome is Outcome.DELIVERED:
+                    tally.delivered += 1
+                elif outcome.outcome is Outcome.SKIPPED:
+                    tally.skipped += 1
+                elif outcome.outcome is Outcome.RETRY:
+                    tally.retried += 1
+                else:
+                    tally.rejected[outcome.error or outcome.reason or "unknown"] += 1
+
+        handlers = {}
+        for action, queues in stack.queues.items():
+            settings = Settings(
+                endpoint=self.endpoint,
+                secret_arn=stack.secret_arn,
+                segment_id_key=self.segment_id_key,
+                mappings_file=self.mappings_file,
+                dead_letter_queue_url=queues.dead_letter_url,
+                queue_url=queues.url,
+                read_timeout=self.read_timeout,
+                max_attempts=self.max_attempts,
+                max_backoff=self.max_backoff,
+                idempotency_table=TABLE_NAME,
+            )
+            handlers[action] = make_handler(action, settings, on_outcomes=count)
+        return handlers
+
+    def _put_events(self, stack: LocalStack, envelopes: Sequence[dict[str, Any]]) -> int:
+        events = stack.client("events")
+        refused = 0
+        for start in range(0, len(envelopes), PUT_EVENTS_BATCH):
+            entries = [entry(e) for e in envelopes[start : start + PUT_EVENTS_BATCH]]
+            refused += events.put_events(Entries=entries).get("FailedEntryCount", 0)
+        return int(refused)
+
+    def _drain(
+        self,
+        stack: LocalStack,
+        handlers: Mapping[str, Handler],
+        expected: int,
+        tallies: Mapping[str, ActionTally],
+    ) -> None:
+        deadline = time.monotonic() + self.time_limit
+        sqs = stack.sqs
+        while time.monotonic() < deadline:
+            busy = False
+            for action, handler in handlers.items():
+                queues = stack.queues[action]
+                messages = sqs.receive_message(
+                    QueueUrl=queues.url,
+                    MaxNumberOfMessages=RECEIVE_BATCH,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
+                if not messages:
+                    continue
+                busy = True
+                records = [lambda_record(message, queues.arn) for message in messages]
+                context = FakeLambdaContext(action, self.function_timeout)
+                response = handler({"Records": records}, context)  # type: ignore[arg-type]
+                failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+                done = [m for m in messages if m["MessageId"] not in failed]
+                for start in range(0, len(done), RECEIVE_BATCH):
+                    sqs.delete_message_batch(
+                        QueueUrl=queues.url,
+                        Entries=[
+                            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                            for i, m in enumerate(done[start : start + RECEIVE_BATCH])
+                        ],
+                    )
+            if self.progress is not None:
+                finished = sum(
+                    t.delivered + t.skipped + sum(t.rejected.values()) for t in tallies.values()
+                )
+                self.progress(finished, expected)
+            if not busy:
+                if all(queue_empty(stack, q.url) for q in stack.queues.values()):
+                    return
+                time.sleep(0.2)
+
+
+def entry(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """A PutEvents entry that EventBridge turns back into this envelope."""
+
+    item: dict[str, Any] = {
+        "EventBusName": BUS_NAME,
+        "Source": str(envelope.get("source") or "segment.local"),
+        "DetailType": str(envelope.get("detail-type") or "segment"),
+        "Detail": json.dumps(envelope.get("detail"), ensure_ascii=False),
+    }
+    resources = envelope.get("resources")
+    if isinstance(resources, list) and all(isinstance(r, str) for r in resources):
+        item["Resources"] = resources
+    return item
+
+
+def lambda_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source mapping hands it to a function."""
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+            "SentTimestamp": attributes.get("SentTimestamp", str(int(time.time() * 1000))),
+            "SenderId": attributes.get("SenderId", "local"),
+            "ApproximateFirstReceiveTimestamp": attributes.get(
+                "ApproximateFirstReceiveTimestamp", str(int(time.time() * 1000))
+            ),
+        },
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "dataType": value.get("DataType")}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def queue_counts(stack: LocalStack, url: str) -> tuple[int, int]:
+    attributes = stack.sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        int(attributes.get("ApproximateNumberOfMessages", 0)),
+        int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+    )
+
+
+def queue_empty(stack: LocalStack, url: str) -> bool:
+    return sum(queue_counts(stack, url)) == 0
+
+
+def queue_depth(stack: LocalStack, url: str) -> int:
+    return sum(queue_counts(stack, url))
