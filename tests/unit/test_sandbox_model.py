@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -269,92 +270,6 @@ def test_activities_are_recorded_in_order(sandbox: CordialSandbox) -> None:
     ]
 
 
-def test_a_merge_folds_the_previous_contact_into_the_one_known_by_the_new_ids(
-    sandbox: CordialSandbox,
-) -> None:
-    # GIVEN an anonymous visitor a1 and a known user u1 who are the same person
-    previous = anonymous("a1")
-    send(sandbox, "upsertContact", previous | email("ada@x.io"))
-    send(sandbox, "upsertContact", previous | {"attributes": {"first_name": "A", "city": "X"}})
-    send(sandbox, "addProductToCart", previous | CART_LINE | {"productID": "p1", "qty": 1})
-    send(sandbox, "addContactToList", previous | {"groupId": "g1"})
-    send(sandbox, "createContactactivity", previous | {"action": "viewed"})
-    order = {"orderID": "o1", "purchaseDate": "d", "status": "s", "totalAmount": 1, "items": []}
-    send(sandbox, "upsertOrder", previous | order)
-    send(sandbox, "upsertContact", user("u1") | {"attributes": {"first_name": "Ada"}})
-    send(sandbox, "addProductToCart", user("u1") | CART_LINE | {"productID": "p1", "qty": 2})
-    send(sandbox, "addContactToList", user("u1") | {"groupId": "g1"})
-
-    # WHEN Segment aliases a1 to u1
-    send(sandbox, "mergeContacts", user("u1") | {"previousId": "a1"})
-
-    # THEN only u1's contact is left, holding both
-    snapshot = sandbox.snapshot()
-    assert snapshot["contacts"] == {
-        "c2": {
-            "identities": {EMAIL: "ada@x.io"},
-            "anonymousIds": ["a1"],
-            "attributes": {"first_name": "Ada", "city": "X", "segment_id": "u1"},
-        }
-    }
-    assert snapshot["carts"] == {"c2": {"p1": CART_LINE | {"productID": "p1", "qty": 3}}}
-    assert snapshot["lists"] == {"segment_g1": {"groupId": "g1", "members": ["c2"]}}
-    assert [a["contact"] for a in snapshot["activities"]] == ["c2"]
-    assert snapshot["orders"] == {"o1": {"contact": "c2"} | order}
-    assert snapshot["merges"] == [{"previousId": "a1", "from": "c1", "into": "c2"}]
-
-
-def test_a_merge_into_new_ids_moves_the_previous_contact_over(sandbox: CordialSandbox) -> None:
-    send(sandbox, "upsertContact", user("u0") | {"attributes": {"first_name": "Ada"}})
-
-    send(sandbox, "mergeContacts", user("u1") | {"previousId": "u0"})
-
-    snapshot = sandbox.snapshot()
-    assert snapshot["contacts"] == {
-        "c2": {
-            "identities": {},
-            "anonymousIds": [],
-            "attributes": {"first_name": "Ada", "segment_id": "u1"},
-        }
-    }
-    assert snapshot["merges"] == [{"previousId": "u0", "from": "c1", "into": "c2"}]
-
-
-def test_a_merge_that_already_shares_the_anonymous_id_folds_nothing(
-    sandbox: CordialSandbox,
-) -> None:
-    send(sandbox, "upsertContact", anonymous("a1"))
-
-    send(sandbox, "mergeContacts", user("u1") | anonymous("a1") | {"previousId": "a1"})
-
-    snapshot = sandbox.snapshot()
-    assert snapshot["contacts"] == {
-        "c1": {"identities": {}, "anonymousIds": ["a1"], "attributes": {"segment_id": "u1"}}
-    }
-    assert snapshot["merges"] == [{"previousId": "a1", "from": "c1", "into": "c1"}]
-
-
-def test_a_merge_from_an_unknown_previous_id_records_nothing_folded(
-    sandbox: CordialSandbox,
-) -> None:
-    send(sandbox, "mergeContacts", user("u1") | {"previousId": "ghost"})
-
-    snapshot = sandbox.snapshot()
-    assert snapshot["contacts"] == {
-        "c1": {"identities": {}, "anonymousIds": [], "attributes": {"segment_id": "u1"}}
-    }
-    assert snapshot["merges"] == [{"previousId": "ghost", "from": None, "into": "c1"}]
-
-
-def test_a_merge_without_new_ids_is_ignored(sandbox: CordialSandbox) -> None:
-    send(sandbox, "upsertContact", anonymous("a1"))
-
-    answer = send(sandbox, "mergeContacts", {"previousId": "a1"})
-
-    assert answer == {"success": True, "ignored": True}
-    assert sandbox.snapshot()["merges"] == []
-
-
 def test_a_repeated_delivery_is_applied_again_and_counted(sandbox: CordialSandbox) -> None:
     line = user("u1") | CART_LINE | {"productID": "p1", "qty": 1}
 
@@ -364,3 +279,27 @@ def test_a_repeated_delivery_is_applied_again_and_counted(sandbox: CordialSandbo
     assert sandbox.snapshot()["carts"]["c1"]["p1"]["qty"] == 2
     assert sandbox.repeats == 1
     assert sandbox.accepted == {"addProductToCart": 2}
+
+
+def test_concurrent_deliveries_all_count(sandbox: CordialSandbox) -> None:
+    line = user("u1") | CART_LINE | {"productID": "p1", "qty": 1}
+
+    def deliver_many() -> None:
+        with requests.Session() as session:
+            for _ in range(25):
+                session.post(
+                    f"{sandbox.url}/api/segment/addProductToCart",
+                    json=line,
+                    headers={"x-api-key": API_KEY},
+                    timeout=5,
+                ).raise_for_status()
+
+    clients = [threading.Thread(target=deliver_many) for _ in range(8)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=30)
+
+    assert sandbox.snapshot()["carts"]["c1"]["p1"]["qty"] == 200
+    assert sandbox.accepted == {"addProductToCart": 200}
+    assert len(sandbox.requests) == 200

@@ -24,8 +24,8 @@ _ISO: Final = re.compile(
 _ISO_PREFIX: Final = re.compile(
     r"(?:[+-][0-9]{6}|[0-9]{4})(?:(?:-[0-9]{2}){0,2}[Tt]|-[0-9]{2}-[0-9]{2}[-/.:+].)"
 )
-_TOKEN: Final = re.compile(r"[0-9]+|[^\W\d_]+|\s+|.", re.DOTALL)
-_MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov")
+_PART: Final = re.compile(r"[0-9]+|[^\W\d_]+|\s+|.", re.DOTALL)
+_MONTHS: Final = tuple("jan feb mar apr may jun jul aug sep oct nov dec".split())
 _ZONES: Final = frozenset(
     {"z", "ut", "utc", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt"}
 )
@@ -44,7 +44,7 @@ def parses(text: str) -> bool:
         return _iso_in_range(iso)
     if _ISO_PREFIX.match(text):
         return False
-    scan = _Scan(_tokens(text))
+    scan = _Scan(_parts(text))
     return scan.run() and scan.in_range()
 
 
@@ -65,31 +65,31 @@ def _day_in_range(month: int, day: int) -> bool:
 
 
 def _time_in_range(time: list[int]) -> bool:
-    hour, minute, second = (time + [0, 0, 0])[:3]
+    hour, minute, second = [*time, 0, 0, 0][:3]
     if hour == 24:
         return minute == second == 0
     return hour <= 23 and minute <= 59 and second <= 59
 
 
-def _tokens(text: str) -> list[str]:
+def _parts(text: str) -> list[str]:
     # Text in parentheses is a comment, nested or left open to the end; it separates
     # like a space.
-    tokens: list[str] = []
+    parts: list[str] = []
     depth = 0
-    for token in _TOKEN.findall(text):
-        if token == "(":
+    for part in _PART.findall(text):
+        if part == "(":
             depth += 1
-            tokens.append(" ")
-        elif token == ")" and depth:
+            parts.append(" ")
+        elif part == ")" and depth:
             depth -= 1
         elif not depth:
-            tokens.append(token)
-    return tokens
+            parts.append(part)
+    return parts
 
 
 @dataclass
 class _Scan:
-    tokens: list[str]
+    parts: list[str]
     position: int = 0
     numbers: list[int] = field(default_factory=list)
     month: int | None = None
@@ -100,7 +100,7 @@ class _Scan:
     seen_number: bool = False
 
     def peek(self) -> str:
-        return self.tokens[self.position] if self.position < len(self.tokens) else ""
+        return self.parts[self.position] if self.position < len(self.parts) else ""
 
     def take(self, expected: str) -> bool:
         if self.peek() != expected:
@@ -109,17 +109,17 @@ class _Scan:
         return True
 
     def run(self) -> bool:
-        while self.position < len(self.tokens):
-            token = self.tokens[self.position]
+        while self.position < len(self.parts):
+            part = self.parts[self.position]
             self.position += 1
-            if token.isdigit() and token.isascii():
-                accepted = self.number(int(token))
-            elif token.isalpha():
-                accepted = self.word(token.lower())
-            elif token in "+-":
+            if part.isdigit() and part.isascii():
+                accepted = self.number(int(part))
+            elif part.isalpha():
+                accepted = self.word(part.lower())
+            elif part in "+-":
                 accepted = self.sign()
             else:
-                accepted = token != ")" or not self.seen_number
+                accepted = part != ")" or not self.seen_number
             if not accepted:
                 return False
         return True
@@ -167,8 +167,8 @@ class _Scan:
     def word(self, word: str) -> bool:
         if word in ("am", "pm") and self.time:
             return self.twelve_hour(afternoon=word == "pm")
-        if len(word) >= 3 and (word[:3] in _MONTHS or word[:3] == "dec"):
-            self.month = (*_MONTHS, "dec").index(word[:3]) + 1
+        if len(word) >= 3 and word[:3] in _MONTHS:
+            self.month = _MONTHS.index(word[:3]) + 1
             self.take("-")
             return True
         if word in _ZONES and self.seen_number:

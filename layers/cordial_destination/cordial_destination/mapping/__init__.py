@@ -13,7 +13,7 @@ from ..exceptions import MappingError
 from . import directives as _directives  # noqa: F401  (registers the directives)
 from .checks import find_problems
 from .engine import evaluate
-from .paths import utf16_units
+from .text import utf16_units
 from .values import ABSENT, is_directive_like
 
 __all__ = ["MappingError", "transform", "validate"]

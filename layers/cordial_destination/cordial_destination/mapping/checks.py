@@ -1,8 +1,8 @@
 """Validation of a mapping: every problem, each with where it is in the mapping.
 
 Two levels. The problems the reference also rejects make ``transform`` fail. ``validate``
-adds the strict ones, mistakes the reference silently ignores (an option key it does not
-know, a third element in ``@arrayPath``), so a typo in a mapping file is caught on deploy.
+adds the strict ones, mistakes the reference silently ignores (an option it does not know,
+a path with a wildcard), so a typo in a mapping file is caught on deploy.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .values import is_directive_like, is_truthy, json_type_name
+from .values import is_directive_like, json_type_name
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_@$][A-Za-z0-9_@$]*")
+#: deeper mappings are refused rather than risk Python's recursion limit
+MAX_DEPTH = 64
 
 
 class Inspector:
@@ -28,59 +30,76 @@ class Inspector:
         if self.strict or not strict_only:
             self.problems.append(f"at {location}: {message}")
 
-    def mapping(self, mapping: Any, location: str) -> None:
+    def mapping(self, mapping: Any, location: str, depth: int = 0) -> None:
         """Check any mapping: a literal, a plain object or array, or a directive."""
-        if isinstance(mapping, dict):
+        if depth > MAX_DEPTH:
+            self.report(location, f"the mapping is nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(mapping, dict):
             if is_directive_like(mapping):
-                self._directive(mapping, location)
+                self._directive(mapping, location, depth)
                 return
             for key, value in mapping.items():
-                self.mapping(value, child(location, key))
+                self.mapping(value, child(location, key), depth + 1)
         elif isinstance(mapping, list):
             for index, value in enumerate(mapping):
-                self.mapping(value, f"{location}[{index}]")
+                self.mapping(value, f"{location}[{index}]", depth + 1)
 
-    def path_or_directive(self, value: Any, location: str, name: str) -> None:
-        """Arguments that are a path string, or a directive computing the value or path."""
-        if isinstance(value, str):
-            return
-        if is_directive_like(value):
-            self.mapping(value, location)
-            return
-        self.report(location, f"{name} needs a path string or a directive, not {kind(value)}")
-
-    def _directive(self, mapping: dict[str, Any], location: str) -> None:
+    def _directive(self, mapping: dict[str, Any], location: str, depth: int) -> None:
         if len(mapping) != 1:
             keys = ", ".join(f"'{key}'" for key in mapping)
             self.report(location, f"a directive must be alone in its object, found keys {keys}")
         for name, argument in mapping.items():
             if not (isinstance(name, str) and name.startswith("@")):
                 continue
-            checker = _CHECKERS.get(name)
-            if checker is None:
+            rule = _RULES.get(name)
+            if rule is None:
                 self.report(location, f"unknown directive '{name}'")
             else:
-                checker(argument, child(location, name), self)
+                rule(argument, child(location, name), Scope(self, depth + 1))
 
 
-Checker = Callable[[Any, str, Inspector], None]
-_CHECKERS: dict[str, Checker] = {}
+class Scope:
+    """What a directive's rule sees: the inspector, at the depth of the directive."""
+
+    def __init__(self, inspector: Inspector, depth: int) -> None:
+        self.inspector = inspector
+        self.depth = depth
+
+    def report(self, location: str, message: str, *, strict_only: bool = False) -> None:
+        self.inspector.report(location, message, strict_only=strict_only)
+
+    def mapping(self, mapping: Any, location: str) -> None:
+        self.inspector.mapping(mapping, location, self.depth + 1)
 
 
-def checks(name: str) -> Callable[[Checker], Checker]:
-    """Declare the function below as the argument check of directive ``name``."""
+Rule = Callable[[Any, str, Scope], None]
+_RULES: dict[str, Rule] = {}
 
-    def decorate(checker: Checker) -> Checker:
-        _CHECKERS[name] = checker
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    """Declare the function below as the check of directive ``name``'s argument."""
+
+    def decorate(checker: Rule) -> Rule:
+        _RULES[name] = checker
         return checker
 
     return decorate
+
+
+def known_directives() -> frozenset[str]:
+    return frozenset(_RULES)
 
 
 def find_problems(mapping: Any, *, strict: bool) -> list[str]:
     inspector = Inspector(strict=strict)
     if mapping is None:
         inspector.report("$", "the mapping is null; it must be an object or a directive")
+    elif not isinstance(mapping, dict):
+        inspector.report(
+            "$",
+            f"a mapping should be an object or a directive, not {kind(mapping)}",
+            strict_only=True,
+        )
     inspector.mapping(mapping, "$")
     return inspector.problems
 
@@ -93,63 +112,5 @@ def child(location: str, key: Any) -> str:
 
 
 def kind(value: Any) -> str:
-    return json_type_name(value)
-
-
-def options_object(
-    argument: Any, location: str, inspector: Inspector, name: str, known: frozenset[str]
-) -> bool:
-    """Check that a directive's argument is an object of options; True when it is."""
-    if not isinstance(argument, dict):
-        inspector.report(location, f"{name} needs an object of options, not {kind(argument)}")
-        return False
-    for key in argument:
-        if key not in known:
-            inspector.report(location, f"{name} has no option '{key}'", strict_only=True)
-    return True
-
-
-@checks("@path")
-def _path(argument: Any, location: str, inspector: Inspector) -> None:
-    inspector.path_or_directive(argument, location, "@path")
-
-
-_IF_OPTIONS = frozenset({"exists", "blank", "then", "else"})
-
-
-@checks("@if")
-def _if(argument: Any, location: str, inspector: Inspector) -> None:
-    if not options_object(argument, location, inspector, "@if", _IF_OPTIONS):
-        return
-    for key, value in argument.items():
-        inspector.mapping(value, child(location, key))
-    # The reference chooses the condition by the raw value's truthiness (0, "", null: none).
-    if not (is_truthy(argument.get("exists")) or is_truthy(argument.get("blank"))):
-        inspector.report(location, "@if needs an 'exists' or a 'blank' condition")
-
-
-@checks("@arrayPath")
-def _array_path(argument: Any, location: str, inspector: Inspector) -> None:
-    if not isinstance(argument, list):
-        inspector.report(location, f"@arrayPath needs [path, item mapping], not {kind(argument)}")
-        return
-    if not argument:
-        inspector.report(location, "@arrayPath needs [path, item mapping], not an empty array")
-        return
-    inspector.path_or_directive(argument[0], f"{location}[0]", "@arrayPath")
-    if len(argument) > 1:
-        _array_path_items(argument[1], f"{location}[1]", inspector)
-    if len(argument) > 2:
-        inspector.report(location, "@arrayPath takes at most 2 elements", strict_only=True)
-
-
-def _array_path_items(item_mapping: Any, location: str, inspector: Inspector) -> None:
-    if isinstance(item_mapping, dict):
-        inspector.mapping(item_mapping, location)
-    else:
-        # The reference ignores an item mapping that is not an object and keeps the items.
-        inspector.report(
-            location,
-            f"@arrayPath's item mapping must be an object, not {kind(item_mapping)}",
-            strict_only=True,
-        )
+    """The value's type in words, for messages: ``a string``, ``an array``, ``a directive``."""
+    return "a directive" if is_directive_like(value) else json_type_name(value)

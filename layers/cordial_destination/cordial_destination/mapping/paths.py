@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from .text import utf16_units
 from .values import ABSENT, is_truthy
 
 _OPENING_BRACKET = re.compile(r"\[(?=['\"0-9])")
@@ -24,18 +25,22 @@ _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 @lru_cache(maxsize=4096)
-def parse_path(path: str) -> tuple[str, ...]:
-    """Split a path into the property names it looks up, in order."""
-    dotted = path.replace("$.", "", 1)
+def parse_path(path: str, *, from_root: bool = True) -> tuple[str, ...]:
+    """Split a path into the property names it looks up, in order.
+
+    ``@path`` drops the first ``$.``; a ``{{...}}`` in ``@template`` keeps it
+    (``{{$.a}}`` looks up a key named ``$``), hence ``from_root=False`` there.
+    """
+    dotted = path.replace("$.", "", 1) if from_root else path
     dotted = _OPENING_BRACKET.sub(".", dotted)
     dotted = _CLOSING_BRACKETS.sub(".", dotted)
     return tuple(piece.replace("'", "").replace('"', "") for piece in dotted.split(".") if piece)
 
 
-def resolve_path(path: str, payload: Any) -> Any:
+def resolve_path(path: str, payload: Any, *, from_root: bool = True) -> Any:
     """The value at ``path`` in ``payload``, or ``ABSENT``."""
     current = payload
-    for name in parse_path(path):
+    for name in parse_path(path, from_root=from_root):
         if not is_truthy(current):
             return current
         current = _property(current, name)
@@ -70,13 +75,3 @@ def _string_property(text: str, name: str) -> Any:
     if _ARRAY_INDEX.fullmatch(name) and int(name) < len(units):
         return units[int(name)]
     return ABSENT
-
-
-def utf16_units(text: str) -> str:
-    """``text`` with each astral character split into its two surrogate code units."""
-    if text.isascii() or max(text) < "\U00010000":
-        return text
-    encoded = text.encode("utf-16-le", "surrogatepass")
-    return "".join(
-        chr(int.from_bytes(encoded[i : i + 2], "little")) for i in range(0, len(encoded), 2)
-    )

@@ -30,6 +30,31 @@ class _Absent:
 ABSENT: Final = _Absent()
 
 
+class BuiltObject(dict[str, Any]):
+    """An object the engine built; it may hold ``ABSENT`` values until ``finish``.
+
+    The reference drops undefined keys only when the whole result is done, so in between
+    an undefined key still counts, e.g. it overrides a key in ``@merge``.
+    """
+
+
+class BuiltArray(list[Any]):
+    """An array the engine built; it may hold ``ABSENT`` items until ``finish``."""
+
+
+def finish(value: Any) -> Any:
+    """The result as JSON: absent keys left out, absent array items null.
+
+    Only containers the engine built are walked; data taken from the payload never holds
+    ``ABSENT``, so large event objects are returned as they are, without a copy.
+    """
+    if isinstance(value, BuiltObject):
+        return {key: finish(item) for key, item in value.items() if item is not ABSENT}
+    if isinstance(value, BuiltArray):
+        return [None if item is ABSENT else finish(item) for item in value]
+    return value
+
+
 def is_truthy(value: Any) -> bool:
     """JavaScript truthiness: only undefined, null, false, 0 and "" are false."""
     if value is ABSENT or value is None or value is False:

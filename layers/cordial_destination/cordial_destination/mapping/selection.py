@@ -1,12 +1,12 @@
-"""Directives that pick and shape values: @path, @if, @arrayPath."""
+"""Directives that pick values: @path, @if, @arrayPath, @literal, @transform, @excludeWhenNull."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .engine import Evaluate, none_if_absent, register
+from .engine import Evaluate, register
 from .paths import resolve_path
-from .values import ABSENT, is_blank, is_missing, is_truthy
+from .values import ABSENT, BuiltArray, BuiltObject, is_blank, is_missing, is_truthy
 
 
 @register("@path")
@@ -32,13 +32,43 @@ def if_(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
 
 @register("@arrayPath")
 def array_path(argument: list[Any], payload: Any, evaluate: Evaluate) -> Any:
-    source, item_mapping = argument[0], argument[1] if len(argument) > 1 else None
+    source = argument[0]
     # A directive in first place gives the data itself, a string is a path to it.
     data = resolve_path(source, payload) if isinstance(source, str) else evaluate(source, payload)
+    item_mapping = argument[1] if len(argument) > 1 else None
     if not isinstance(item_mapping, dict) or not item_mapping:
         return data
     if isinstance(data, dict):
         data = [data]
     elif not isinstance(data, list):
         return data
-    return [none_if_absent(evaluate(item_mapping, element)) for element in data]
+    return BuiltArray(evaluate(item_mapping, element) for element in data)
+
+
+@register("@literal")
+def literal(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
+    # Not quite literal in the reference: directives nested in the value are evaluated.
+    return evaluate(argument, payload)
+
+
+@register("@transform")
+def transform(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
+    applied = evaluate(argument["apply"], payload)
+    return evaluate(argument["mapping"], applied)
+
+
+@register("@excludeWhenNull")
+def exclude_when_null(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
+    value = evaluate(argument, payload)
+    if value is None:
+        return ABSENT
+    return _without_null_keys(value) if isinstance(value, dict) else value
+
+
+def _without_null_keys(obj: dict[str, Any]) -> BuiltObject:
+    # Nulls go from objects at every depth, but not from arrays (nor objects inside them).
+    return BuiltObject(
+        (key, _without_null_keys(value) if isinstance(value, dict) else value)
+        for key, value in obj.items()
+        if value is not None
+    )
