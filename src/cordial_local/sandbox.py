@@ -126,12 +126,13 @@ class _Server(ThreadingHTTPServer):
     ) -> None:
         self.address_family = family
         self.sandbox = sandbox
+        self.host = address[0]
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn); loopback needs no lookup.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.sandbox._host, self.server_address[1]
+        self.server_name, self.server_port = self.host, self.server_address[1]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its timeout during a slow fault) is expected here and must

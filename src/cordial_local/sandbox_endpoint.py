@@ -120,6 +120,7 @@ class IngestEndpoint:
             "messageId": headers.get(MESSAGE_ID_HEADER),
             "time": time.time(),
             "fault": None,
+            "body": None,
         }
         slug = route.removeprefix(SEGMENT_PREFIX)
         if method == "GET" and route == CHECK_AUTH_PATH:
@@ -161,6 +162,8 @@ class IngestEndpoint:
         body = _json_object(raw)
         if body is None:
             return _error(400, "body must be a JSON object")
+        # Kept whole so tests can assert exactly what reached "Cordial".
+        entry["body"] = body
         problems = body_problems(slug, body)
         if problems:
             return _error(400, "; ".join(problems))

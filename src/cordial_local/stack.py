@@ -7,6 +7,7 @@ its action's queue, which has a dead-letter queue and a redrive policy.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class LocalStack:
     _saved_env: dict[str, str | None] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
+        # moto's server logs every request through werkzeug; the run's own table is the output.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -32,6 +32,21 @@ PRODUCT = {
 }
 
 
+CART_OF_ONE = {
+    "c1": {
+        "p-1": {
+            "productID": "p-1",
+            "sku": "SKU-1",
+            "qty": 2,
+            "category": "Shoes",
+            "name": "Trail Runner",
+            "itemPrice": 89.5,
+            "properties": {},
+        }
+    }
+}
+
+
 def track(event: str, properties: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {
         "type": "track",
@@ -60,9 +75,7 @@ def record(body: str | dict[str, Any], *, receive_count: int = 1) -> dict[str, A
 
 
 @pytest.fixture
-def handler_for(
-    stack: LocalStack, sandbox: CordialSandbox
-) -> Callable[..., Handler]:
+def handler_for(stack: LocalStack, sandbox: CordialSandbox) -> Callable[..., Handler]:
     def build(action: str, **changes: Any) -> Handler:
         queues = stack.queues[action]
         settings = Settings(
@@ -90,7 +103,7 @@ def dead_letters(stack: LocalStack, action: str) -> list[dict[str, Any]]:
     ).get("Messages", [])
     return [
         {
-            "body": json.loads(m["Body"]),
+            "body": m["Body"],
             **{k: v["StringValue"] for k, v in m.get("MessageAttributes", {}).items()},
         }
         for m in messages
@@ -105,11 +118,11 @@ def test_a_mixed_batch_ends_each_record_in_its_place(
     skipped = track("Product Added", PRODUCT, messageId="off", integrations={"Cordial": False})
     records = [record(good), record(no_sku), record("{not json"), record(skipped)]
 
-    failures = invoke(handler_for("addProductToCart"), records)
+    failures = invoke(handler_for("addProductToCart", segment_id_key="segment_id"), records)
 
     assert failures == []
     assert [r["slug"] for r in sandbox.requests] == ["addProductToCart"]
-    assert sandbox.snapshot()["carts"] != {}
+    assert sandbox.snapshot()["carts"] == CART_OF_ONE
     letters = sorted(dead_letters(stack, "addProductToCart"), key=lambda d: d["reason"])
     assert [(d["reason"], d["action"], d["attempts"]) for d in letters] == [
         ("malformed", "addProductToCart", "1"),
@@ -118,7 +131,8 @@ def test_a_mixed_batch_ends_each_record_in_its_place(
     assert letters[0]["error"] == "record body is not JSON (JSONDecodeError)"
     assert letters[1]["error"] == "missing required field 'sku'"
     assert letters[1]["messageId"] == "no-sku"
-    assert letters[1]["body"]["detail"] == no_sku
+    assert letters[0]["body"] == "{not json"
+    assert json.loads(letters[1]["body"])["detail"] == no_sku
 
 
 def test_the_whole_body_reaches_cordial(

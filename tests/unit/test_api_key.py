@@ -49,7 +49,7 @@ def test_the_key_never_prints_itself() -> None:
 
     assert "s3cr3t" not in repr(key)
     assert "s3cr3t" not in str(key)
-    assert "s3cr3t" not in f"{key} {[key]} {({'k': key})}"
+    assert "s3cr3t" not in f"{key} {[key]} { ({'k': key}) }"
 
 
 def test_reads_the_key_from_secrets_manager_and_caches_it(stack: LocalStack, api_key: str) -> None:

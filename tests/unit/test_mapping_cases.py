@@ -31,20 +31,22 @@ CASES = load_cases()
 
 
 def canonical(value: Any) -> str:
-    """``value`` as JSON text, numbers written the way JavaScript writes them (2.0 as 2).
+    """``value`` as JSON text with every number read as JavaScript reads it, a double.
 
-    Text comparison tells 1 from True and "1" from 1; key order does not matter.
+    So 2.0 and 2 are equal, as are 12345678901234567000 and 1.2345678901234567e19. Text
+    comparison still tells 1 from True and "1" from 1; key order does not matter.
     """
-    return json.dumps(_integral_floats_as_ints(value), sort_keys=True)
+    return json.dumps(_numbers_as_doubles(value), sort_keys=True)
 
 
-def _integral_floats_as_ints(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+def _numbers_as_doubles(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        double = float(value)
+        return int(double) if double.is_integer() and abs(double) < 2**53 else double
     if isinstance(value, dict):
-        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+        return {key: _numbers_as_doubles(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_integral_floats_as_ints(item) for item in value]
+        return [_numbers_as_doubles(item) for item in value]
     return value
 
 

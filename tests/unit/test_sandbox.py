@@ -133,6 +133,7 @@ def test_the_request_log_records_every_answer(sandbox: CordialSandbox) -> None:
             "status": 200,
             "messageId": None,
             "fault": None,
+            "body": None,
         },
         {
             "method": "POST",
@@ -141,6 +142,7 @@ def test_the_request_log_records_every_answer(sandbox: CordialSandbox) -> None:
             "status": 200,
             "messageId": "m1",
             "fault": None,
+            "body": SEGMENT,
         },
         {
             "method": "POST",
@@ -149,6 +151,7 @@ def test_the_request_log_records_every_answer(sandbox: CordialSandbox) -> None:
             "status": 400,
             "messageId": "m2",
             "fault": None,
+            "body": SEGMENT,
         },
         {
             "method": "POST",
@@ -157,6 +160,7 @@ def test_the_request_log_records_every_answer(sandbox: CordialSandbox) -> None:
             "status": 404,
             "messageId": None,
             "fault": None,
+            "body": None,
         },
     ]
 

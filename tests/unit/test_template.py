@@ -83,7 +83,10 @@ def test_rules_match_the_samples_as_the_spec_says(template: Template, sample: An
 @pytest.mark.parametrize(
     ("message", "actions"),
     [
-        ({"type": "track", "event": "Product Added"}, {"createContactactivity", "addProductToCart"}),
+        (
+            {"type": "track", "event": "Product Added"},
+            {"createContactactivity", "addProductToCart"},
+        ),
         ({"type": "track", "event": "product added"}, {"createContactactivity"}),
         ({"type": "track", "event": "Order Completed"}, {"createContactactivity", "upsertOrder"}),
         ({"type": "page", "event": "Order Refunded"}, {"createContactactivity", "upsertOrder"}),

@@ -94,11 +94,11 @@ def _entry(config: Mapping[str, Any], key: str, problems: list[str]) -> dict[str
     if not isinstance(entry, Mapping):
         problems.append(f"'{key}' must be an object of field mappings")
         return {}
-    for field, mapping in entry.items():
-        try:
-            validate(mapping)
-        except MappingError as error:
-            problems += [f"'{key}.{field}': {problem}" for problem in error.problems]
+    try:
+        # Validated as one object of field mappings, where a literal string is a value.
+        validate(dict(entry))
+    except MappingError as error:
+        problems += [f"'{key}': {problem}" for problem in error.problems]
     return dict(entry)
 
 

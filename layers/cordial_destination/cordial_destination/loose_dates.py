@@ -25,7 +25,20 @@ _ISO_PREFIX: Final = re.compile(
     r"(?:[+-][0-9]{6}|[0-9]{4})(?:(?:-[0-9]{2}){0,2}[Tt]|-[0-9]{2}-[0-9]{2}[-/.:+].)"
 )
 _PART: Final = re.compile(r"[0-9]+|[^\W\d_]+|\s+|.", re.DOTALL)
-_MONTHS: Final = tuple("jan feb mar apr may jun jul aug sep oct nov dec".split())
+_MONTHS: Final = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
 _ZONES: Final = frozenset(
     {"z", "ut", "utc", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt"}
 )

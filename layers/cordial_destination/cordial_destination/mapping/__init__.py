@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..exceptions import MappingError
-from . import directives as _directives  # noqa: F401  (registers the directives)
+
+# Imported for their side effect: each registers its directives or their checks.
+from . import objects, rules, selection, strings  # noqa: F401
 from .checks import find_problems
 from .engine import evaluate
 from .text import utf16_units
-from .values import ABSENT, is_directive_like
+from .values import ABSENT, finish, is_directive_like
 
 __all__ = ["MappingError", "transform", "validate"]
 
@@ -24,17 +26,27 @@ def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
 
     A dict mapping gives a dict without the keys whose value is absent; JSON null stays
     None. Returns None when the whole result is absent. Raises MappingError when the
-    mapping is invalid in a way the reference also rejects.
+    mapping is invalid in a way the reference also rejects; never anything else.
     """
     problems = find_problems(mapping, strict=False)
     if problems:
         raise MappingError(problems)
-    result = evaluate(mapping if is_directive_like(mapping) else _as_object(mapping), payload)
+    root = mapping if is_directive_like(mapping) else _as_object(mapping)
+    event = payload if isinstance(payload, dict) else dict(payload)
+    try:
+        result = finish(evaluate(root, event))
+    except RecursionError as exc:
+        # Only an event nested hundreds of levels deep gets here; mappings are capped.
+        raise MappingError(["the event is nested too deeply to map"]) from exc
     return None if result is ABSENT else result
 
 
 def validate(mapping: Any) -> None:
-    """Raise MappingError listing every problem of ``mapping``, each with its location."""
+    """Raise MappingError listing every problem of ``mapping``, each with its location.
+
+    Stricter than ``transform``: it also reports what the reference silently ignores,
+    such as an unknown option or a path with a wildcard.
+    """
     problems = find_problems(mapping, strict=True)
     if problems:
         raise MappingError(problems)

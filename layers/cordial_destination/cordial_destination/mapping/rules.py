@@ -25,6 +25,7 @@ def _options(
     location: str,
     scope: Scope,
     name: str,
+    *,
     known: frozenset[str],
     typed: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
@@ -85,6 +86,13 @@ def _path_or_directive(value: Any, location: str, scope: Scope, name: str) -> No
         )
 
 
+def _string_or_directive(value: Any, location: str, scope: Scope) -> None:
+    if is_directive_like(value):
+        scope.mapping(value, location)
+    elif not isinstance(value, str):
+        scope.report(location, f"must be a string or a directive, not {kind(value)}")
+
+
 def _object_or_directive(value: Any, location: str, scope: Scope, name: str) -> None:
     if isinstance(value, dict):
         scope.mapping(value, location)
@@ -126,7 +134,7 @@ _IF_OPTIONS = frozenset({"exists", "blank", "then", "else"})
 
 @rule("@if")
 def _if(argument: Any, location: str, scope: Scope) -> None:
-    options = _options(argument, location, scope, "@if", _IF_OPTIONS)
+    options = _options(argument, location, scope, "@if", known=_IF_OPTIONS)
     if options is None:
         return
     # The reference picks the condition by the raw value's truthiness (0, "", null: none).
@@ -154,7 +162,7 @@ def _array_path(argument: Any, location: str, scope: Scope) -> None:
 @rule("@transform")
 def _transform(argument: Any, location: str, scope: Scope) -> None:
     typed = frozenset({"apply", "mapping"})
-    options = _options(argument, location, scope, "@transform", typed, typed)
+    options = _options(argument, location, scope, "@transform", known=typed, typed=typed)
     if options is None:
         return
     for key in ("apply", "mapping"):
@@ -165,7 +173,7 @@ def _transform(argument: Any, location: str, scope: Scope) -> None:
 @rule("@merge")
 def _merge(argument: Any, location: str, scope: Scope) -> None:
     typed = frozenset({"objects", "direction"})
-    options = _options(argument, location, scope, "@merge", typed, typed)
+    options = _options(argument, location, scope, "@merge", known=typed, typed=typed)
     if options is None:
         return
     if _needs(options, "direction", location, scope, "@merge"):
@@ -187,8 +195,8 @@ def _flatten(argument: Any, location: str, scope: Scope) -> None:
         location,
         scope,
         "@flatten",
-        frozenset({"value", "separator"}),
-        frozenset({"separator"}),
+        known=frozenset({"value", "separator"}),
+        typed=frozenset({"separator"}),
     )
     if options is None:
         return
@@ -202,7 +210,12 @@ def _flatten(argument: Any, location: str, scope: Scope) -> None:
 @rule("@json")
 def _json(argument: Any, location: str, scope: Scope) -> None:
     options = _options(
-        argument, location, scope, "@json", frozenset({"value", "mode"}), frozenset({"mode"})
+        argument,
+        location,
+        scope,
+        "@json",
+        known=frozenset({"value", "mode"}),
+        typed=frozenset({"mode"}),
     )
     if options is None:
         return
@@ -215,9 +228,14 @@ def _json(argument: Any, location: str, scope: Scope) -> None:
 
 @rule("@case")
 def _case(argument: Any, location: str, scope: Scope) -> None:
-    typed = frozenset({"operator"})
-    options = _options(argument, location, scope, "@case", typed | {"value"}, typed)
-    if options is not None and _needs(options, "operator", location, scope, "@case"):
+    typed = frozenset({"operator", "value"})
+    options = _options(argument, location, scope, "@case", known=typed, typed=typed)
+    if options is None:
+        return
+    if "value" in options:
+        _string_or_directive(options["value"], child(location, "value"), scope)
+    # The reference checks the operator only once the value turns out to be a string.
+    if _needs(options, "operator", location, scope, "@case"):
         where = child(location, "operator")
         if _string(options["operator"], where, scope) and options["operator"] not in (
             "lower",
@@ -233,15 +251,11 @@ _REPLACE_FLAGS = frozenset({"global", "ignorecase"})
 @rule("@replace")
 def _replace(argument: Any, location: str, scope: Scope) -> None:
     typed = _REPLACE_TEXTS | _REPLACE_FLAGS
-    options = _options(argument, location, scope, "@replace", typed | {"value"}, typed)
+    options = _options(argument, location, scope, "@replace", known=typed | {"value"}, typed=typed)
     if options is None:
         return
     if _needs(options, "value", location, scope, "@replace"):
-        value = options["value"]
-        if not isinstance(value, str) and not is_directive_like(value):
-            scope.report(
-                child(location, "value"), f"must be a string or a directive, not {kind(value)}"
-            )
+        _string_or_directive(options["value"], child(location, "value"), scope)
     for flag in _REPLACE_FLAGS & options.keys():
         if not isinstance(options[flag], bool):
             scope.report(child(location, flag), f"must be true or false, not {kind(options[flag])}")

@@ -26,8 +26,11 @@ def if_(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
         holds = not is_missing(evaluate(argument["exists"], payload))
     else:
         holds = not is_blank(evaluate(argument["blank"], payload))
-    branch = argument.get("then" if holds else "else", ABSENT)
-    return ABSENT if branch is ABSENT else evaluate(branch, payload)
+    if holds:
+        return evaluate(argument["then"], payload) if "then" in argument else ABSENT
+    # Unlike "then", an "else" of null, 0, "" or false gives nothing in the reference.
+    otherwise = argument.get("else")
+    return evaluate(otherwise, payload) if is_truthy(otherwise) else ABSENT
 
 
 @register("@arrayPath")
@@ -53,6 +56,10 @@ def literal(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
 
 @register("@transform")
 def transform(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
+    if payload is not ABSENT and not isinstance(payload, dict):
+        # The reference throws when the data @transform starts from is not an object (an
+        # array item, say); that depends on the event, so here it gives nothing.
+        return ABSENT
     applied = evaluate(argument["apply"], payload)
     return evaluate(argument["mapping"], applied)
 

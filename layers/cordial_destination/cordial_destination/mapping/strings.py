@@ -33,7 +33,10 @@ def template(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
 
 @register("@case")
 def case(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
-    value = evaluate(argument["value"], payload) if "value" in argument else ABSENT
+    # No value, or the empty string written as the value, gives nothing in the reference.
+    if argument.get("value", "") == "":
+        return ABSENT
+    value = evaluate(argument["value"], payload)
     if not isinstance(value, str):
         return value
     return value.lower() if argument["operator"] == "lower" else value.upper()
@@ -41,6 +44,9 @@ def case(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
 
 @register("@replace")
 def replace(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
+    if argument["value"] == "":
+        # The empty string written as the value gives nothing in the reference.
+        return ABSENT
     every = argument.get("global", True)
     ignore_case = argument.get("ignorecase", False)
     units = utf16_units(_subject(evaluate(argument["value"], payload)))
@@ -105,7 +111,7 @@ def _fold(units: str) -> str:
 @lru_cache(maxsize=4096)
 def _fold_unit(unit: str) -> str:
     # Case-insensitive regular expressions without the u flag compare upper-cased code
-    # units, except where that would map a non-ASCII unit to ASCII (so "ſ" is not "s").
+    # units, except where that maps a non-ASCII unit to ASCII (the long s U+017F is not s).
     upper = unit.upper()
     if len(upper) != 1 or (unit >= "\x80" and upper < "\x80"):
         return unit
