@@ -14,10 +14,11 @@ import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from cordial_destination.delivery import Outcome, RecordOutcome
 from cordial_destination.handler import SERVICE, Handler, make_handler
@@ -108,7 +109,7 @@ class LocalRun:
     #: gives up waiting for the queues to drain after this many seconds
     time_limit: float = 600.0
     progress: Callable[[int, int], None] | None = None
-    log_stream: Any = None
+    log_stream: TextIO | None = None
 
     def execute(self, envelopes: Sequence[dict[str, Any]]) -> RunSummary:
         started = time.monotonic()
@@ -119,8 +120,10 @@ class LocalRun:
                 if trigger.matches(envelope):
                     tallies[trigger.action].matched += 1
 
-        with LocalStack(self.template, self.api_key, self.parameters) as stack:
-            self._route_logs()
+        with (
+            LocalStack(self.template, self.api_key, self.parameters) as stack,
+            routed_logs(self.log_stream),
+        ):
             handlers = self._handlers(stack, tallies)
             refused = self._put_events(stack, envelopes)
             self._drain(stack, handlers, sum(t.matched for t in tallies.values()), tallies)
@@ -133,13 +136,6 @@ class LocalRun:
             refused_by_bus=refused,
             seconds=time.monotonic() - started,
         )
-
-    def _route_logs(self) -> None:
-        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-        service_logger = logging.getLogger(SERVICE)
-        for log_handler in service_logger.handlers:
-            if isinstance(log_handler, logging.StreamHandler) and self.log_stream is not None:
-                log_handler.setStream(self.log_stream)
 
     def _handlers(self, stack: LocalStack, tallies: dict[str, ActionTally]) -> dict[str, Handler]:
         def count(action: str, outcomes: list[RecordOutcome]) -> None:
@@ -223,6 +219,29 @@ class LocalRun:
                 if all(queue_empty(stack, q.url) for q in stack.queues.values()):
                     return
                 time.sleep(0.2)
+
+
+@contextmanager
+def routed_logs(stream: TextIO | None) -> Iterator[None]:
+    """Send the handlers' JSON logs to stream for the run, then put them back."""
+    saved_metrics = os.environ.get("POWERTOOLS_METRICS_DISABLED")
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    handlers = [
+        h for h in logging.getLogger(SERVICE).handlers if isinstance(h, logging.StreamHandler)
+    ]
+    saved_streams = [h.stream for h in handlers]
+    if stream is not None:
+        for handler in handlers:
+            handler.setStream(stream)
+    try:
+        yield
+    finally:
+        for handler, saved in zip(handlers, saved_streams, strict=True):
+            handler.setStream(saved)
+        if saved_metrics is None:
+            os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+        else:
+            os.environ["POWERTOOLS_METRICS_DISABLED"] = saved_metrics
 
 
 def entry(envelope: Mapping[str, Any]) -> dict[str, Any]:

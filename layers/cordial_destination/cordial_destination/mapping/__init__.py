@@ -6,6 +6,7 @@ lists every problem of a mapping before it is used. See docs/mapping.md.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,10 @@ from .values import ABSENT, finish, is_directive_like
 
 __all__ = ["MappingError", "transform", "validate"]
 
+# Fingerprints of mappings that passed transform's checks, oldest first.
+_ACCEPTED: dict[bytes, None] = {}
+_ACCEPTED_LIMIT = 256
+
 
 def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
     """Evaluate ``mapping`` against ``payload`` (a Segment event).
@@ -28,9 +33,7 @@ def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
     None. Returns None when the whole result is absent. Raises MappingError when the
     mapping is invalid in a way the reference also rejects; never anything else.
     """
-    problems = find_problems(mapping, strict=False)
-    if problems:
-        raise MappingError(problems)
+    _check_for_transform(mapping)
     root = mapping if is_directive_like(mapping) else _as_object(mapping)
     event = payload if isinstance(payload, dict) else dict(payload)
     try:
@@ -39,6 +42,28 @@ def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
         # Only an event nested hundreds of levels deep gets here; mappings are capped.
         raise MappingError(["the event is nested too deeply to map"]) from exc
     return None if result is ABSENT else result
+
+
+def _check_for_transform(mapping: Any) -> None:
+    """Raise MappingError for what the reference rejects; remember mappings that passed.
+
+    A Lambda maps every event with the same few mappings, and checking one costs about as
+    much as evaluating it. marshal gives an exact fingerprint of plain JSON-like data
+    cheaply (1 and "1", 1 and 1.0, True and 1 all differ); anything else is checked anew.
+    """
+    try:
+        fingerprint: bytes | None = marshal.dumps(mapping)
+    except ValueError:
+        fingerprint = None
+    if fingerprint is not None and fingerprint in _ACCEPTED:
+        return
+    problems = find_problems(mapping, strict=False)
+    if problems:
+        raise MappingError(problems)
+    if fingerprint is not None:
+        if len(_ACCEPTED) >= _ACCEPTED_LIMIT:
+            del _ACCEPTED[next(iter(_ACCEPTED))]
+        _ACCEPTED[fingerprint] = None
 
 
 def validate(mapping: Any) -> None:

@@ -18,6 +18,10 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_@$][A-Za-z0-9_@$]*")
 #: deeper mappings are refused rather than risk Python's recursion limit
 MAX_DEPTH = 64
 
+#: where a value is inside the mapping: the keys and indexes leading to it from the top;
+#: made into text only when a problem is reported
+Location = tuple[Any, ...]
+
 
 class Inspector:
     """Walks a mapping and collects problems as ``at <location>: <message>``."""
@@ -26,11 +30,11 @@ class Inspector:
         self.strict = strict
         self.problems: list[str] = []
 
-    def report(self, location: str, message: str, *, strict_only: bool = False) -> None:
+    def report(self, location: Location, message: str, *, strict_only: bool = False) -> None:
         if self.strict or not strict_only:
-            self.problems.append(f"at {location}: {message}")
+            self.problems.append(f"at {where(location)}: {message}")
 
-    def mapping(self, mapping: Any, location: str, depth: int = 0) -> None:
+    def mapping(self, mapping: Any, location: Location, depth: int = 0) -> None:
         """Check any mapping: a literal, a plain object or array, or a directive."""
         if depth > MAX_DEPTH:
             self.report(location, f"the mapping is nested more than {MAX_DEPTH} levels deep")
@@ -39,12 +43,14 @@ class Inspector:
                 self._directive(mapping, location, depth)
                 return
             for key, value in mapping.items():
+                if not isinstance(key, str):
+                    self.report(location, f"keys must be strings, not {kind(key)} {key!r}")
                 self.mapping(value, child(location, key), depth + 1)
         elif isinstance(mapping, list):
             for index, value in enumerate(mapping):
-                self.mapping(value, f"{location}[{index}]", depth + 1)
+                self.mapping(value, (*location, index), depth + 1)
 
-    def _directive(self, mapping: dict[str, Any], location: str, depth: int) -> None:
+    def _directive(self, mapping: dict[str, Any], location: Location, depth: int) -> None:
         if len(mapping) != 1:
             keys = ", ".join(f"'{key}'" for key in mapping)
             self.report(location, f"a directive must be alone in its object, found keys {keys}")
@@ -65,14 +71,14 @@ class Scope:
         self.inspector = inspector
         self.depth = depth
 
-    def report(self, location: str, message: str, *, strict_only: bool = False) -> None:
+    def report(self, location: Location, message: str, *, strict_only: bool = False) -> None:
         self.inspector.report(location, message, strict_only=strict_only)
 
-    def mapping(self, mapping: Any, location: str) -> None:
+    def mapping(self, mapping: Any, location: Location) -> None:
         self.inspector.mapping(mapping, location, self.depth + 1)
 
 
-Rule = Callable[[Any, str, Scope], None]
+Rule = Callable[[Any, Location, Scope], None]
 _RULES: dict[str, Rule] = {}
 
 
@@ -93,22 +99,32 @@ def known_directives() -> frozenset[str]:
 def find_problems(mapping: Any, *, strict: bool) -> list[str]:
     inspector = Inspector(strict=strict)
     if mapping is None:
-        inspector.report("$", "the mapping is null; it must be an object or a directive")
+        inspector.report((), "the mapping is null; it must be an object or a directive")
     elif not isinstance(mapping, dict):
         inspector.report(
-            "$",
+            (),
             f"a mapping should be an object or a directive, not {kind(mapping)}",
             strict_only=True,
         )
-    inspector.mapping(mapping, "$")
+    inspector.mapping(mapping, ())
     return inspector.problems
 
 
-def child(location: str, key: Any) -> str:
-    """The location of ``key`` inside ``location``, e.g. ``$.properties["first name"]``."""
-    if isinstance(key, str) and _PLAIN_NAME.fullmatch(key):
-        return f"{location}.{key}"
-    return f"{location}[{json.dumps(key, ensure_ascii=False)}]"
+def child(location: Location, key: Any) -> Location:
+    return (*location, key)
+
+
+def where(location: Location) -> str:
+    """A location as text, e.g. ``$.properties["first name"].@if.then[0]``."""
+    parts = ["$"]
+    for key in location:
+        if isinstance(key, int) and not isinstance(key, bool):
+            parts.append(f"[{key}]")
+        elif isinstance(key, str) and _PLAIN_NAME.fullmatch(key):
+            parts.append(f".{key}")
+        else:
+            parts.append(f"[{json.dumps(key, ensure_ascii=False)}]")
+    return "".join(parts)
 
 
 def kind(value: Any) -> str:

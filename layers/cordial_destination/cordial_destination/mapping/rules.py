@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .checks import Scope, child, kind, rule
+from .checks import Location, Scope, child, kind, rule
 from .text import utf16_length
 from .values import is_directive_like, is_truthy
 
@@ -22,7 +22,7 @@ _MAX_PATTERN = 10
 
 def _options(
     argument: Any,
-    location: str,
+    location: Location,
     scope: Scope,
     name: str,
     *,
@@ -45,14 +45,14 @@ def _options(
     return argument
 
 
-def _needs(options: dict[str, Any], key: str, location: str, scope: Scope, name: str) -> bool:
+def _needs(options: dict[str, Any], key: str, location: Location, scope: Scope, name: str) -> bool:
     if key in options:
         return True
     scope.report(location, f"{name} needs '{key}'")
     return False
 
 
-def _string(value: Any, location: str, scope: Scope, *, longest: int | None = None) -> bool:
+def _string(value: Any, location: Location, scope: Scope, *, longest: int | None = None) -> bool:
     if not isinstance(value, str):
         scope.report(location, f"must be a string, not {kind(value)}")
         return False
@@ -62,7 +62,7 @@ def _string(value: Any, location: str, scope: Scope, *, longest: int | None = No
     return True
 
 
-def _one_of(value: Any, location: str, scope: Scope, choices: tuple[str, ...]) -> None:
+def _one_of(value: Any, location: Location, scope: Scope, choices: tuple[str, ...]) -> None:
     if not _string(value, location, scope):
         return
     wanted = " or ".join(f"'{choice}'" for choice in choices)
@@ -72,7 +72,7 @@ def _one_of(value: Any, location: str, scope: Scope, choices: tuple[str, ...]) -
         scope.report(location, f"must be {wanted} in lower case", strict_only=True)
 
 
-def _path_or_directive(value: Any, location: str, scope: Scope, name: str) -> None:
+def _path_or_directive(value: Any, location: Location, scope: Scope, name: str) -> None:
     if is_directive_like(value):
         scope.mapping(value, location)
     elif not isinstance(value, str):
@@ -86,37 +86,37 @@ def _path_or_directive(value: Any, location: str, scope: Scope, name: str) -> No
         )
 
 
-def _string_or_directive(value: Any, location: str, scope: Scope) -> None:
+def _string_or_directive(value: Any, location: Location, scope: Scope) -> None:
     if is_directive_like(value):
         scope.mapping(value, location)
     elif not isinstance(value, str):
         scope.report(location, f"must be a string or a directive, not {kind(value)}")
 
 
-def _object_or_directive(value: Any, location: str, scope: Scope, name: str) -> None:
+def _object_or_directive(value: Any, location: Location, scope: Scope) -> None:
     if isinstance(value, dict):
         scope.mapping(value, location)
     else:
-        scope.report(location, f"{name} needs an object or a directive, not {kind(value)}")
+        scope.report(location, f"must be an object or a directive, not {kind(value)}")
 
 
 @rule("@path")
-def _path(argument: Any, location: str, scope: Scope) -> None:
+def _path(argument: Any, location: Location, scope: Scope) -> None:
     _path_or_directive(argument, location, scope, "@path")
 
 
 @rule("@literal")
-def _literal(argument: Any, location: str, scope: Scope) -> None:
+def _literal(argument: Any, location: Location, scope: Scope) -> None:
     scope.mapping(argument, location)
 
 
 @rule("@excludeWhenNull")
-def _exclude_when_null(argument: Any, location: str, scope: Scope) -> None:
+def _exclude_when_null(argument: Any, location: Location, scope: Scope) -> None:
     scope.mapping(argument, location)
 
 
 @rule("@template")
-def _template(argument: Any, location: str, scope: Scope) -> None:
+def _template(argument: Any, location: Location, scope: Scope) -> None:
     if is_directive_like(argument):
         scope.mapping(argument, location)
     elif not isinstance(argument, str):
@@ -124,7 +124,7 @@ def _template(argument: Any, location: str, scope: Scope) -> None:
     elif _TEMPLATE_ROOT.search(argument):
         scope.report(
             location,
-            "a placeholder starting with '$.' looks up a key named '$'; write {{a.b}}",
+            "{{$.a}} looks up a key named '$'; write {{a}}",
             strict_only=True,
         )
 
@@ -133,7 +133,7 @@ _IF_OPTIONS = frozenset({"exists", "blank", "then", "else"})
 
 
 @rule("@if")
-def _if(argument: Any, location: str, scope: Scope) -> None:
+def _if(argument: Any, location: Location, scope: Scope) -> None:
     options = _options(argument, location, scope, "@if", known=_IF_OPTIONS)
     if options is None:
         return
@@ -143,35 +143,35 @@ def _if(argument: Any, location: str, scope: Scope) -> None:
 
 
 @rule("@arrayPath")
-def _array_path(argument: Any, location: str, scope: Scope) -> None:
+def _array_path(argument: Any, location: Location, scope: Scope) -> None:
     if not isinstance(argument, list) or not argument:
         scope.report(location, f"@arrayPath needs [path, item mapping], not {kind(argument)}")
         return
-    _path_or_directive(argument[0], f"{location}[0]", scope, "@arrayPath")
+    _path_or_directive(argument[0], child(location, 0), scope, "@arrayPath")
     if len(argument) > 1:
         if isinstance(argument[1], dict):
-            scope.mapping(argument[1], f"{location}[1]")
+            scope.mapping(argument[1], child(location, 1))
         else:
             # The reference ignores an item mapping that is not an object.
             message = f"an item mapping that is {kind(argument[1])} is ignored; use an object"
-            scope.report(f"{location}[1]", message, strict_only=True)
+            scope.report(child(location, 1), message, strict_only=True)
     if len(argument) > 2:
         scope.report(location, "@arrayPath takes at most 2 elements", strict_only=True)
 
 
 @rule("@transform")
-def _transform(argument: Any, location: str, scope: Scope) -> None:
+def _transform(argument: Any, location: Location, scope: Scope) -> None:
     typed = frozenset({"apply", "mapping"})
     options = _options(argument, location, scope, "@transform", known=typed, typed=typed)
     if options is None:
         return
     for key in ("apply", "mapping"):
         if _needs(options, key, location, scope, "@transform"):
-            _object_or_directive(options[key], child(location, key), scope, f"'{key}'")
+            _object_or_directive(options[key], child(location, key), scope)
 
 
 @rule("@merge")
-def _merge(argument: Any, location: str, scope: Scope) -> None:
+def _merge(argument: Any, location: Location, scope: Scope) -> None:
     typed = frozenset({"objects", "direction"})
     options = _options(argument, location, scope, "@merge", known=typed, typed=typed)
     if options is None:
@@ -185,11 +185,11 @@ def _merge(argument: Any, location: str, scope: Scope) -> None:
         scope.report(where, f"must be an array of objects, not {kind(objects)}")
         return
     for index, item in enumerate(objects):
-        _object_or_directive(item, f"{where}[{index}]", scope, "each of 'objects'")
+        _object_or_directive(item, child(where, index), scope)
 
 
 @rule("@flatten")
-def _flatten(argument: Any, location: str, scope: Scope) -> None:
+def _flatten(argument: Any, location: Location, scope: Scope) -> None:
     options = _options(
         argument,
         location,
@@ -208,7 +208,7 @@ def _flatten(argument: Any, location: str, scope: Scope) -> None:
 
 
 @rule("@json")
-def _json(argument: Any, location: str, scope: Scope) -> None:
+def _json(argument: Any, location: Location, scope: Scope) -> None:
     options = _options(
         argument,
         location,
@@ -227,7 +227,7 @@ def _json(argument: Any, location: str, scope: Scope) -> None:
 
 
 @rule("@case")
-def _case(argument: Any, location: str, scope: Scope) -> None:
+def _case(argument: Any, location: Location, scope: Scope) -> None:
     typed = frozenset({"operator", "value"})
     options = _options(argument, location, scope, "@case", known=typed, typed=typed)
     if options is None:
@@ -249,7 +249,7 @@ _REPLACE_FLAGS = frozenset({"global", "ignorecase"})
 
 
 @rule("@replace")
-def _replace(argument: Any, location: str, scope: Scope) -> None:
+def _replace(argument: Any, location: Location, scope: Scope) -> None:
     typed = _REPLACE_TEXTS | _REPLACE_FLAGS
     options = _options(argument, location, scope, "@replace", known=typed | {"value"}, typed=typed)
     if options is None:
@@ -266,12 +266,12 @@ def _replace(argument: Any, location: str, scope: Scope) -> None:
     _second_replacement(options, location, scope)
 
 
-def _pattern(pattern: Any, location: str, scope: Scope) -> None:
+def _pattern(pattern: Any, location: Location, scope: Scope) -> None:
     if _string(pattern, location, scope, longest=_MAX_PATTERN) and not pattern:
         scope.report(location, "must not be empty")
 
 
-def _second_replacement(options: dict[str, Any], location: str, scope: Scope) -> None:
+def _second_replacement(options: dict[str, Any], location: Location, scope: Scope) -> None:
     pattern, replacement = options.get("pattern2"), options.get("replacement2")
     # The reference skips a second pattern that is not a non-empty string, or whose
     # replacement is neither absent, null nor a string, instead of rejecting it.

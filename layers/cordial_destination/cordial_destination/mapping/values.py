@@ -102,9 +102,9 @@ def _joins_to_empty(items: list[Any] | tuple[Any, ...]) -> bool:
 
 def is_directive_like(value: Any) -> bool:
     """A dict is a directive when one of its keys starts with ``@``."""
-    return isinstance(value, dict) and any(
-        isinstance(key, str) and key.startswith("@") for key in value
-    )
+    if not isinstance(value, dict):
+        return False
+    return any(isinstance(key, str) and key.startswith("@") for key in value)
 
 
 def json_type_name(value: Any) -> str:
