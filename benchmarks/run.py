@@ -50,7 +50,10 @@ def cold_start(runs: int) -> None:
     for _ in range(runs):
         out = subprocess.run(  # noqa: S603 (our own interpreter and code)
             [sys.executable, "-c", COLD_START.format(folder=folder)],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         seconds.append(float(out.stdout.strip().splitlines()[-1]))
     print(
@@ -117,13 +120,16 @@ def batch_throughput(batches: int) -> None:
 
     key = uuid.uuid4().hex
     delay = Fault.parse("slow:1:delay=0.1")
-    with CordialSandbox(key, faults=[delay]) as sandbox, LocalStack(
-        Template.load(ROOT / "template.yaml"), key
-    ) as stack:
+    with (
+        CordialSandbox(key, faults=[delay]) as sandbox,
+        LocalStack(Template.load(ROOT / "template.yaml"), key) as stack,
+    ):
         queues = stack.queues["createContactactivity"]
         settings = Settings(
-            endpoint=sandbox.url, secret_arn=stack.secret_arn,
-            dead_letter_queue_url=queues.dead_letter_url, queue_url=queues.url,
+            endpoint=sandbox.url,
+            secret_arn=stack.secret_arn,
+            dead_letter_queue_url=queues.dead_letter_url,
+            queue_url=queues.url,
         )
         handler = make_handler("createContactactivity", settings)
         durations = []
@@ -132,12 +138,21 @@ def batch_throughput(batches: int) -> None:
                 {
                     "messageId": str(uuid.uuid4()),
                     "receiptHandle": "h",
-                    "body": json.dumps({"detail": {
-                        "type": "track", "event": "Signed Up", "userId": f"user-{batch}-{i}",
-                        "messageId": str(uuid.uuid4()), "timestamp": "2024-01-01T00:00:00Z",
-                    }}),
-                    "attributes": {"ApproximateReceiveCount": "1",
-                                   "SentTimestamp": str(int(time.time() * 1000))},
+                    "body": json.dumps(
+                        {
+                            "detail": {
+                                "type": "track",
+                                "event": "Signed Up",
+                                "userId": f"user-{batch}-{i}",
+                                "messageId": str(uuid.uuid4()),
+                                "timestamp": "2024-01-01T00:00:00Z",
+                            }
+                        }
+                    ),
+                    "attributes": {
+                        "ApproximateReceiveCount": "1",
+                        "SentTimestamp": str(int(time.time() * 1000)),
+                    },
                 }
                 for i in range(10)
             ]

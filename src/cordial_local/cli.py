@@ -1,4 +1,4 @@
-"""The `cordial-destination` command: run, preview, sandbox and check-auth."""
+"""The `cordial-destination` command: run, preview, redrive, sandbox and check-auth."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cordial_destination.actions import ACTIONS, build_body, resolve_overrides
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
+from cordial_destination.actions import ACTIONS, build_body, resolve_overrides
 from cordial_destination.api_key import ApiKey, parse_secret
 from cordial_destination.client import CordialClient
 from cordial_destination.events import from_eventbridge, skipped_by_integrations
@@ -20,7 +22,8 @@ from cordial_destination.exceptions import ConfigurationError, CordialDestinatio
 from cordial_destination.settings import DEFAULT_ENDPOINT, DEFAULT_MAPPINGS_FILE, normalize_endpoint
 from cordial_local.faults import Fault
 from cordial_local.inputs import read_inputs
-from cordial_local.report import Progress, print_summary
+from cordial_local.redrive import redrive, stack_queues
+from cordial_local.report import Progress, print_redrive, print_summary
 from cordial_local.runner import LocalRun, RunSummary
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.template import DEFAULT_TEMPLATE, Template
@@ -83,7 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="track event that triggers removeContactFromList",
     )
     run.add_argument("--time-limit", type=float, default=600.0, metavar="SECONDS")
+    run.add_argument(
+        "--redrive",
+        action="store_true",
+        help="after the queues drain, clear the faults and redrive every dead letter",
+    )
     run.set_defaults(command=run_command)
+
+    again = commands.add_parser("redrive", help="move dead letters back to their action's queue")
+    again.add_argument("--stack-name", required=True, help="the deployed stack")
+    again.add_argument("--region", default=None)
+    again.add_argument("--action", choices=ACTIONS, help="only this action's dead letters")
+    again.add_argument(
+        "--reason",
+        metavar="CLASS",
+        help="only letters of this reason (validation, rejected, exhausted, ...)",
+    )
+    again.add_argument("--dry-run", action="store_true", help="count, move nothing")
+    again.set_defaults(command=redrive_command)
 
     preview = commands.add_parser("preview", help="print the requests events would make")
     add_event_options(preview)
@@ -174,6 +194,7 @@ def run_command(args: argparse.Namespace) -> int:
                 time_limit=args.time_limit,
                 progress=progress,
                 log_stream=log_stream,
+                redrive_after=clear_faults(sandbox) if args.redrive else None,
             ).execute(inputs.envelopes)
     finally:
         if progress is not None:
@@ -194,6 +215,29 @@ def finish_run(args: argparse.Namespace, summary: RunSummary, input_problems: in
         document["unreadable_inputs"] = input_problems
         args.summary_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 1 if summary.unaccounted else 0
+
+
+def clear_faults(sandbox: CordialSandbox | None) -> Callable[[], None]:
+    def clear() -> None:
+        if sandbox is not None:
+            sandbox.set_faults([])
+
+    return clear
+
+
+def redrive_command(args: argparse.Namespace) -> int:
+    try:
+        cloudformation = boto3.client("cloudformation", region_name=args.region)
+        (stack,) = cloudformation.describe_stacks(StackName=args.stack_name)["Stacks"]
+        queues = stack_queues(stack.get("Outputs", []))
+        if not queues:
+            raise UsageError(f"stack {args.stack_name} has no action queue outputs")
+        sqs = boto3.client("sqs", region_name=args.region)
+        counts = redrive(sqs, queues, action=args.action, reason=args.reason, dry_run=args.dry_run)
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(f"redrive failed: {exc}") from exc
+    print_redrive(counts, sys.stdout, dry_run=args.dry_run)
+    return 0
 
 
 def parse_fault(spec: str) -> Fault:

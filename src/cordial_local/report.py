@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from cordial_local.redrive import RedriveCount
 from cordial_local.runner import RunSummary
 
 COLUMNS = ("matched", "delivered", "rejected", "retried", "dead-lettered", "skipped")
@@ -31,7 +32,7 @@ class Progress:
 
 
 def print_summary(summary: RunSummary, out: TextIO) -> None:
-    rows = [
+    rows: list[tuple[str, int, int, int, int, int, int]] = [
         (
             slug,
             tally.matched,
@@ -43,7 +44,7 @@ def print_summary(summary: RunSummary, out: TextIO) -> None:
         )
         for slug, tally in summary.actions.items()
     ]
-    totals = ("total", *(sum(row[i] for row in rows) for i in range(1, len(COLUMNS) + 1)))
+    totals = ("total", *(sum(int(row[i]) for row in rows) for i in range(1, len(COLUMNS) + 1)))
     header = ("action", *COLUMNS)
     table = [header, *rows, totals]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
@@ -74,9 +75,25 @@ def print_summary(summary: RunSummary, out: TextIO) -> None:
             f"\nsandbox accepted {accepted} request(s), "
             f"{summary.sandbox['repeats']} repeat(s) of an already accepted event\n"
         )
+    if summary.redriven is not None:
+        out.write("\nafter the faults were cleared, redriven:\n")
+        print_redrive(summary.redriven, out, dry_run=False)
     unaccounted = summary.unaccounted
     out.write(
         "\nevery matched event is accounted for\n"
         if unaccounted == 0
         else f"\n{unaccounted} matched event(s) UNACCOUNTED FOR\n"
     )
+
+
+def print_redrive(counts: dict[str, RedriveCount], out: TextIO, *, dry_run: bool) -> None:
+    verb = "would move" if dry_run else "moved"
+    lines = [
+        f"  {slug}: {verb} {n} x {reason}"
+        for slug, count in counts.items()
+        for reason, n in sorted((count.left if dry_run else count.moved).items())
+    ]
+    kept = sum(sum(c.left.values()) for c in counts.values()) if not dry_run else 0
+    out.write("\n".join(lines) + "\n" if lines else "  no dead letters matched\n")
+    if kept:
+        out.write(f"  {kept} dead letter(s) did not match and were left in place\n")

@@ -23,11 +23,14 @@ from typing import Any, TextIO
 from cordial_destination.delivery import Outcome, RecordOutcome
 from cordial_destination.handler import SERVICE, Handler, make_handler
 from cordial_destination.settings import DEFAULT_MAPPINGS_FILE, Settings
+from cordial_local.redrive import QueuePair, RedriveCount, redrive
 from cordial_local.stack import BUS_NAME, REGION, TABLE_NAME, LocalStack
 from cordial_local.template import Template
 
 PUT_EVENTS_BATCH = 10
 RECEIVE_BATCH = 10
+#: events put on the bus at a time
+WAVE = 50
 
 
 @dataclass
@@ -61,6 +64,7 @@ class RunSummary:
     refused_by_bus: int = 0
     seconds: float = 0.0
     sandbox: dict[str, Any] | None = None
+    redriven: dict[str, RedriveCount] | None = None
 
     @property
     def unaccounted(self) -> int:
@@ -76,6 +80,8 @@ class RunSummary:
         }
         if self.sandbox is not None:
             document["sandbox"] = self.sandbox
+        if self.redriven is not None:
+            document["redriven"] = {a: c.as_json() for a, c in self.redriven.items()}
         return document
 
 
@@ -110,6 +116,9 @@ class LocalRun:
     time_limit: float = 600.0
     progress: Callable[[int, int], None] | None = None
     log_stream: TextIO | None = None
+    #: when set, called after the queues drain; then every dead letter is redriven and
+    #: the queues drain again (the CLI clears the sandbox's faults here)
+    redrive_after: Callable[[], None] | None = None
 
     def execute(self, envelopes: Sequence[dict[str, Any]]) -> RunSummary:
         started = time.monotonic()
@@ -125,8 +134,17 @@ class LocalRun:
             routed_logs(self.log_stream),
         ):
             handlers = self._handlers(stack, tallies)
-            refused = self._put_events(stack, envelopes)
-            self._drain(stack, handlers, sum(t.matched for t in tallies.values()), tallies)
+            expected = sum(t.matched for t in tallies.values())
+            refused = self._drain(stack, handlers, expected, tallies, list(envelopes))
+            redriven = None
+            if self.redrive_after is not None:
+                self.redrive_after()
+                pairs = {
+                    action: QueuePair(q.url, q.dead_letter_url)
+                    for action, q in stack.queues.items()
+                }
+                redriven = redrive(stack.sqs, pairs)
+                self._drain(stack, handlers, expected, tallies)
             for action, queues in stack.queues.items():
                 tallies[action].dead_lettered = queue_depth(stack, queues.dead_letter_url)
 
@@ -135,6 +153,7 @@ class LocalRun:
             actions=tallies,
             refused_by_bus=refused,
             seconds=time.monotonic() - started,
+            redriven=redriven,
         )
 
     def _handlers(self, stack: LocalStack, tallies: dict[str, ActionTally]) -> dict[str, Handler]:
@@ -168,6 +187,7 @@ class LocalRun:
         return handlers
 
     def _put_events(self, stack: LocalStack, envelopes: Sequence[dict[str, Any]]) -> int:
+        """Put events on the bus; returns how many it refused."""
         events = stack.client("events")
         refused = 0
         for start in range(0, len(envelopes), PUT_EVENTS_BATCH):
@@ -181,44 +201,62 @@ class LocalRun:
         handlers: Mapping[str, Handler],
         expected: int,
         tallies: Mapping[str, ActionTally],
-    ) -> None:
+        pending: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """Feed the bus in waves and play the event source mappings until the queues are empty.
+
+        Waves keep the queues short, as a steady stream would (moto's queues also slow
+        down as they grow). Returns how many events the bus refused.
+        """
+        pending = pending or []
+        refused = 0
         deadline = time.monotonic() + self.time_limit
-        sqs = stack.sqs
+        busy = False
         while time.monotonic() < deadline:
+            if pending and not busy:
+                refused += self._put_events(stack, pending[:WAVE])
+                del pending[:WAVE]
             busy = False
             for action, handler in handlers.items():
-                queues = stack.queues[action]
-                messages = sqs.receive_message(
-                    QueueUrl=queues.url,
-                    MaxNumberOfMessages=RECEIVE_BATCH,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                ).get("Messages", [])
-                if not messages:
-                    continue
-                busy = True
-                records = [lambda_record(message, queues.arn) for message in messages]
-                context = FakeLambdaContext(action, self.function_timeout)
-                response = handler({"Records": records}, context)  # type: ignore[arg-type]
-                failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
-                done = [m for m in messages if m["MessageId"] not in failed]
-                for start in range(0, len(done), RECEIVE_BATCH):
-                    sqs.delete_message_batch(
-                        QueueUrl=queues.url,
-                        Entries=[
-                            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                            for i, m in enumerate(done[start : start + RECEIVE_BATCH])
-                        ],
-                    )
+                busy |= self._invoke_once(stack, action, handler)
             if self.progress is not None:
-                finished = sum(
-                    t.delivered + t.skipped + sum(t.rejected.values()) for t in tallies.values()
-                )
-                self.progress(finished, expected)
-            if not busy:
+                self.progress(finished(tallies), expected)
+            if not busy and not pending:
                 if all(queue_empty(stack, q.url) for q in stack.queues.values()):
-                    return
+                    break
                 time.sleep(0.2)
+        return refused
+
+    def _invoke_once(self, stack: LocalStack, action: str, handler: Handler) -> bool:
+        """One receive and one invocation, as Lambda's poller does; False when nothing came."""
+        sqs = stack.sqs
+        queues = stack.queues[action]
+        messages = sqs.receive_message(
+            QueueUrl=queues.url,
+            MaxNumberOfMessages=RECEIVE_BATCH,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return False
+        records = [lambda_record(message, queues.arn) for message in messages]
+        context = FakeLambdaContext(action, self.function_timeout)
+        response = handler({"Records": records}, context)  # type: ignore[arg-type]
+        failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queues.url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
+            )
+        return True
+
+
+def finished(tallies: Mapping[str, ActionTally]) -> int:
+    return sum(t.delivered + t.skipped + sum(t.rejected.values()) for t in tallies.values())
 
 
 @contextmanager

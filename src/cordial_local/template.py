@@ -53,7 +53,7 @@ class Trigger:
         return EventPattern.load(json.dumps(self.pattern))
 
     def matches(self, envelope: Mapping[str, Any]) -> bool:
-        return bool(self.matcher.matches_event(dict(envelope)))
+        return bool(self.matcher.matches_event(dict(envelope)))  # type: ignore[arg-type]
 
 
 class Template:

@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def load_cases() -> list[dict[str, Any]]:
-    cases = []
+    cases: list[dict[str, Any]] = []
     for table in sorted(DATA.glob("mapping_cases_*.jsonl")):
         with table.open(encoding="utf-8") as lines:
             cases.extend(json.loads(line) for line in lines if line.strip())

@@ -81,11 +81,12 @@ mappings = st.recursive(
     ),
     max_leaves=16,
 )
-payloads = st.dictionaries(KEYS, json_values, max_size=5)
+payloads = st.dictionaries(KEYS, json_values, max_size=5) | json_values
 
 # Well-formed directives with arbitrary values in them, so that most pass validate.
 PATHS = st.sampled_from(["$.a", "$.b.c", "$.l[0]", "$.l.length", "", "a", "$.missing", "$['k.e']"])
 SHORT = st.text(min_size=1, max_size=3)
+directive_objects: st.SearchStrategy[Any]
 shaped: st.SearchStrategy[Any] = st.deferred(
     lambda: st.one_of(
         json_values,

@@ -102,7 +102,7 @@ def idempotent_sender(
     """
     persistence = DynamoDBPersistenceLayer(table_name=table)
 
-    @idempotent_function(
+    @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools' decorator is untyped
         data_keyword_argument="delivery", persistence_store=persistence, config=config
     )
     def send_once(delivery: dict[str, Any]) -> dict[str, int]:

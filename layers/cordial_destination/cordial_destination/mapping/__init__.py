@@ -35,7 +35,11 @@ def transform(mapping: Any, payload: Mapping[str, Any]) -> Any:
     """
     _check_for_transform(mapping)
     root = mapping if is_directive_like(mapping) else _as_object(mapping)
-    event = payload if isinstance(payload, dict) else dict(payload)
+    # Any other Mapping is read as a dict; a value that is no Mapping at all is mapped as
+    # it is, as @arrayPath maps array items (the reference refuses it).
+    event = (
+        dict(payload) if isinstance(payload, Mapping) and not isinstance(payload, dict) else payload
+    )
     try:
         result = finish(evaluate(root, event))
     except RecursionError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine import Evaluate, register
-from .text import json_text, parse_json, utf16_units
+from .text import json_text, parse_json, property_order, utf16_units
 from .values import ABSENT, BuiltObject
 
 
@@ -41,7 +41,7 @@ def flatten(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
 
 def _flatten_into(flat: BuiltObject, value: Any, prefix: str, separator: str) -> None:
     if isinstance(value, dict):
-        children = list(value.items())
+        children = [(key, value[key]) for key in property_order(value)]
     elif isinstance(value, list):
         children = [(str(index), item) for index, item in enumerate(value)]
     else:

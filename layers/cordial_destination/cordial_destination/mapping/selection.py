@@ -55,7 +55,7 @@ def literal(argument: Any, payload: Any, evaluate: Evaluate) -> Any:
 
 
 @register("@transform")
-def transform(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
+def transform_(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
     if payload is not ABSENT and not isinstance(payload, dict):
         # The reference throws when the data @transform starts from is not an object (an
         # array item, say); that depends on the event, so here it gives nothing.

@@ -23,6 +23,7 @@ JS_WHITESPACE = (
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_SAFE_INTEGER = 2**53
+_MAX_INDEX = 2**32 - 1
 
 
 def utf16_units(text: str) -> str:
@@ -94,12 +95,20 @@ def string_of(value: Any) -> str:
 
 
 def property_order(obj: dict[str, Any]) -> list[str]:
-    """Keys in JavaScript's order: integer-like keys ascending first, then the rest."""
-    indexes = sorted((key for key in obj if _ARRAY_INDEX.fullmatch(key)), key=int)
+    """Keys in JavaScript's order: array-index keys ascending first, then the rest.
+
+    The order shows in JSON text and decides which key wins when @flatten makes two
+    equal keys ({"": [1], "0": null} flattens to {"0": 1}).
+    """
+    indexes = sorted((key for key in obj if _is_array_index(key)), key=int)
     if not indexes:
         return list(obj)
     index_set = set(indexes)
     return indexes + [key for key in obj if key not in index_set]
+
+
+def _is_array_index(key: Any) -> bool:
+    return isinstance(key, str) and bool(_ARRAY_INDEX.fullmatch(key)) and int(key) < _MAX_INDEX
 
 
 def json_text(value: Any) -> Any:

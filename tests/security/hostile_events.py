@@ -1,0 +1,284 @@
+"""Hypothesis strategies for hostile queue records, and a dead-letter queue that checks like SQS.
+
+The events are shaped like Segment's so that the fuzzing reaches every action's mapped
+paths, but every value in them may be anything JSON can carry, and some things it cannot:
+NaN and Infinity tokens, numbers past a float's range, integers past Python's digit limit,
+lone surrogates, control characters, very long strings and very deep nesting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+from hypothesis import strategies as st
+
+from cordial_destination.dead_letters import DeadLetter
+
+#: a string that marks where a raw JSON token replaces the quoted string in a body
+RAW_MARK: Final = "\x00raw:"
+RAW_TOKENS: Final = (
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1" * 5000,  # past Python's limit on integer digits
+    "0.1e-400",
+    "123456789012345678901234567890",
+)
+NUMERIC_TEXT: Final = (
+    "2",
+    " 2 ",
+    "12.5",
+    "-0",
+    "0x1F",
+    "0b101",
+    "0o17",
+    "1e21",
+    "1e400",
+    "Infinity",
+    "-Infinity",
+    "NaN",
+    "",
+    " ",
+    "abc",
+    "2.5",
+    "0x" + "f" * 300,
+    "9" * 400,
+)
+HOSTILE_TEXT: Final = (
+    "\ud800",
+    "a\udfffb",
+    "\x00",
+    "line\r\nX-Injected: 1",
+    " leading space",
+    "\u202eevil",
+    "日本語",
+    "😀" * 3,
+    "{{a}}",
+    "$.properties",
+    "@path",
+    "<script>",
+    "'; DROP TABLE",
+)
+EMAILS: Final = ("alice.fuzz@example.com", "bob+tag@example.org")
+PHONES: Final = ("+1 (415) 555-0100", "020 7946 0958")
+KEYS: Final = st.sampled_from(
+    ["a", "", "email", "product_id", "sku", "quantity", "price", "name", "$.x", "@path", "é"]
+)
+TRACK_EVENTS: Final = (
+    "Product Added",
+    "Product Removed",
+    "Order Completed",
+    "Order Updated",
+    "Order Refunded",
+    "Order Cancelled",
+    "Removed From Group",
+    "Signed Up",
+    "",
+    "product added",
+)
+SEGMENT_TYPES: Final = ("track", "page", "identify", "group", "alias", "screen")
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(NUMERIC_TEXT),
+    st.sampled_from(HOSTILE_TEXT),
+    st.sampled_from(EMAILS + PHONES),
+    st.sampled_from(RAW_TOKENS).map(lambda token: RAW_MARK + token),
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+def nested(depth: int) -> Any:
+    value: Any = {"email": EMAILS[0]}
+    for index in range(depth):
+        value = {"x": value} if index % 2 else [value]
+    return value
+
+
+#: deep enough to pass json.loads but not every recursive walk, or to fail json.loads
+deep_values = st.sampled_from([40, 300, 480, 700, 990, 1500, 5000]).map(nested)
+#: past the 64 KiB body bound the fuzzed processors use, and below SQS's 256 KiB
+huge_strings = st.sampled_from([70_000, 120_000]).map(lambda size: "é" * (size // 2))
+wild_values = st.one_of(json_values, json_values, json_values, deep_values, huge_strings)
+
+
+def optional(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+products = st.lists(
+    st.one_of(
+        st.none(),
+        optional(
+            product_id=wild_values,
+            sku=wild_values,
+            name=wild_values,
+            category=wild_values,
+            price=wild_values,
+            quantity=wild_values,
+            brand=wild_values,
+            variant=wild_values,
+        ),
+        wild_values,
+    ),
+    max_size=3,
+)
+properties = optional(
+    product_id=wild_values,
+    sku=wild_values,
+    quantity=wild_values,
+    category=wild_values,
+    name=wild_values,
+    price=wild_values,
+    url=wild_values,
+    image_url=wild_values,
+    brand=wild_values,
+    order_id=wild_values,
+    total=wild_values,
+    discount=wild_values,
+    revenue=wild_values,
+    products=st.one_of(products, wild_values),
+    email=wild_values,
+    extra=wild_values,
+)
+segment_messages = optional(
+    type=st.one_of(st.sampled_from(SEGMENT_TYPES), st.sampled_from(SEGMENT_TYPES), wild_values),
+    event=st.one_of(st.sampled_from(TRACK_EVENTS), st.sampled_from(TRACK_EVENTS), wild_values),
+    messageId=st.one_of(st.uuids().map(str), st.text(max_size=8), wild_values),
+    userId=wild_values,
+    anonymousId=wild_values,
+    previousId=wild_values,
+    groupId=wild_values,
+    timestamp=st.one_of(
+        st.sampled_from(["2024-05-01T10:00:00.000Z", "03/05/2024", "1714557600", "not a date"]),
+        wild_values,
+    ),
+    properties=st.one_of(properties, properties, wild_values),
+    traits=st.one_of(optional(email=wild_values, name=wild_values, phone=wild_values), wild_values),
+    context=st.one_of(optional(traits=optional(email=wild_values), ip=wild_values), wild_values),
+    integrations=st.one_of(
+        optional(Cordial=st.one_of(st.booleans(), wild_values), All=st.booleans()), wild_values
+    ),
+)
+#: the `detail` of an EventBridge event: mostly Segment-shaped, sometimes any JSON at all
+details = st.one_of(segment_messages, segment_messages, segment_messages, wild_values)
+
+
+def to_body(detail: Any, *, ascii_only: bool = True) -> str:
+    """An SQS body holding an EventBridge event, with the raw tokens put in place."""
+    envelope = {"version": "0", "detail-type": "fuzz", "source": "fuzz", "detail": detail}
+    try:
+        text = json.dumps(envelope, ensure_ascii=ascii_only)
+    except RecursionError:
+        text = json.dumps({**envelope, "detail": "too deep to write"})
+    if not _SQS_TEXT.fullmatch(text):
+        # SQS holds no lone surrogates: such a character can only arrive escaped.
+        text = json.dumps(envelope)
+    return re.sub(r'"\\u0000raw:([^"]*)"', r"\1", text)
+
+
+bodies = st.builds(to_body, details, ascii_only=st.booleans())
+#: bodies that are never an EventBridge event carrying a Segment event
+malformed_bodies = st.one_of(
+    st.text(min_size=1, max_size=40).filter(
+        lambda text: not text.lstrip().startswith("{") and _SQS_TEXT.fullmatch(text) is not None
+    ),
+    st.sampled_from(
+        [
+            "{",
+            '{"detail": ',
+            "[]",
+            "null",
+            '"text"',
+            "{}",
+            '{"detail": null}',
+            '{"detail": []}',
+            '{"detail": {}}',
+            '{"detail": {"type": 5}}',
+            '{"detail": {"type": ""}}',
+            '{"detail": {"type": "purchase"}}',
+            '{"detail": {"type": "track", "x": NaN}}',
+            '{"detail": {"type": "track", "x": 1' + "0" * 5000 + "}}",
+            "[" * 100_000 + "]" * 100_000,
+            '{"detail": {"type": "track"}, "detail": {"type": "bogus"}}',
+        ]
+    ),
+)
+
+
+def sqs_record(body: Any, *, receive_count: Any = "1") -> dict[str, Any]:
+    """A record as Lambda's SQS event source hands it over; `body` may be anything."""
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": "handle-" + str(uuid.uuid4()),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": receive_count,
+            "SentTimestamp": str(int(time.time() * 1000)),
+        },
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+    }
+
+
+# Characters SQS accepts in a message body and in a string attribute value.
+_SQS_TEXT: Final = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+SQS_MAX_BYTES: Final = 256 * 1024
+SQS_MAX_ATTRIBUTES: Final = 10
+
+
+class CheckingDeadLetterQueue:
+    """Keeps dead letters in memory, refusing what SQS's SendMessage would refuse."""
+
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    def put(self, letter: DeadLetter) -> None:
+        attributes = letter.attributes()
+        size = len(letter.body.encode("utf-8", "surrogatepass"))
+        problems = [] if _SQS_TEXT.fullmatch(letter.body) else ["body has invalid characters"]
+        if len(attributes) > SQS_MAX_ATTRIBUTES:
+            problems.append("too many attributes")
+        for name, value in attributes.items():
+            text = value.get("StringValue", "")
+            size += len(name.encode()) + len(value["DataType"].encode())
+            size += len(text.encode("utf-8", "surrogatepass"))
+            if not text or not _SQS_TEXT.fullmatch(text):
+                problems.append(f"attribute {name!r} is empty or has invalid characters")
+            if value["DataType"] == "Number" and not _is_number(text):
+                problems.append(f"attribute {name!r} is not a number")
+        if size > SQS_MAX_BYTES:
+            problems.append(f"message is {size} bytes")
+        if problems:
+            error = {"Code": "InvalidParameterValue", "Message": "; ".join(problems)}
+            raise ClientError({"Error": error}, "SendMessage")
+        self.letters.append(letter)
+
+
+def _is_number(text: str) -> bool:
+    return re.fullmatch(r"-?\d+(\.\d+)?", text) is not None
+
+
+def message_of(body: Any) -> Mapping[str, Any] | None:
+    """The Segment message in a body when it reads as one, for the skip check."""
+    try:
+        detail = json.loads(body)["detail"]
+    except (TypeError, ValueError, KeyError, RecursionError):
+        return None
+    return detail if isinstance(detail, dict) else None
