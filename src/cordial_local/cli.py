@@ -18,7 +18,12 @@ from cordial_destination.actions import ACTIONS, build_body, resolve_overrides
 from cordial_destination.api_key import ApiKey, parse_secret
 from cordial_destination.client import CordialClient
 from cordial_destination.events import from_eventbridge, skipped_by_integrations
-from cordial_destination.exceptions import ConfigurationError, CordialDestinationError
+from cordial_destination.exceptions import (
+    ConfigurationError,
+    CordialDestinationError,
+    MappingError,
+)
+from cordial_destination.mapping import transform, validate
 from cordial_destination.settings import DEFAULT_ENDPOINT, DEFAULT_MAPPINGS_FILE, normalize_endpoint
 from cordial_local.faults import Fault
 from cordial_local.inputs import read_inputs
@@ -111,6 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--endpoint", default=DEFAULT_ENDPOINT)
     preview.add_argument("--remove-from-list-event", default="", metavar="NAME")
     preview.set_defaults(command=preview_command)
+
+    mapper = commands.add_parser("map", help="apply one mapping to events, one JSON line each")
+    mapper.add_argument(
+        "--mapping",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="a mapping in Segment's mapping language (JSON)",
+    )
+    mapper.add_argument("files", nargs="*", metavar="FILE")
+    mapper.set_defaults(command=map_command)
+
+    check_config = commands.add_parser(
+        "validate-config", help="check the deployment's mapping file and say where it is wrong"
+    )
+    check_config.add_argument("file", nargs="?", type=Path, default=DEFAULT_MAPPINGS_FILE)
+    check_config.set_defaults(command=validate_config_command)
 
     sandbox = commands.add_parser("sandbox", help="run the Cordial sandbox in the foreground")
     sandbox.add_argument("--port", type=int, default=8787)
@@ -288,6 +310,48 @@ def preview_one(
         return {"error": {"class": type(exc).__name__, "message": str(exc)}}
     url = f"{endpoint}/api/segment/{action}"
     return {"request": {"method": "POST", "url": url, "body": body}}
+
+
+def read_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+
+
+def map_command(args: argparse.Namespace) -> int:
+    mapping_document = read_json_file(args.mapping)
+    try:
+        validate(mapping_document)
+    except MappingError as exc:
+        raise UsageError(f"{args.mapping}: invalid mapping: {exc}") from exc
+    inputs = read_inputs(args.files)
+    for problem in inputs.problems:
+        print(f"skipped input: {problem}", file=sys.stderr)
+    for envelope in inputs.envelopes:
+        detail = envelope.get("detail")
+        message = detail if isinstance(detail, dict) else {}
+        output = transform(mapping_document, message)
+        print(json.dumps(output, ensure_ascii=False))
+    return 0
+
+
+def validate_config_command(args: argparse.Namespace) -> int:
+    document = read_json_file(args.file)
+    try:
+        overrides = resolve_overrides(document)
+    except MappingError as exc:
+        print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    configured = {action: sorted(fields) for action, fields in overrides.items() if fields}
+    print(f"{args.file}: valid")
+    for action, fields in configured.items():
+        print(f"  {action}: overrides {', '.join(fields)}")
+    if not configured:
+        print("  no overrides: every action uses its default mappings")
+    return 0
 
 
 def sandbox_command(args: argparse.Namespace) -> int:

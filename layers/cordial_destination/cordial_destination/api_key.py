@@ -8,12 +8,15 @@ mask instead of the value.
 from __future__ import annotations
 
 import json
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cordial_destination.exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager.client import SecretsManagerClient
 
 JSON_KEY: Final = "apiKey"
 
@@ -70,12 +73,14 @@ def parse_secret(secret: str | bytes | None) -> ApiKey:
 class SecretsManagerKeySource:
     """Reads the key through Powertools' parameters utility, which caches it for max_age seconds."""
 
-    def __init__(self, secret_arn: str, *, max_age: int = 300) -> None:
+    def __init__(
+        self, secret_arn: str, *, max_age: int = 300, client: SecretsManagerClient | None = None
+    ) -> None:
         self.secret_arn = secret_arn
         self.max_age = max_age
         # An own provider (not the module-wide default) so its client and cache are this
         # source's alone.
-        self.provider = parameters.SecretsProvider()
+        self.provider = parameters.SecretsProvider(boto3_client=client)
 
     def __call__(self, *, refresh: bool = False) -> ApiKey:
         try:

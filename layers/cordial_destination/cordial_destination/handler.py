@@ -66,10 +66,18 @@ def make_processor(
 ) -> tuple[ActionProcessor, IdempotencyConfig | None]:
     if not settings.dead_letter_queue_url:
         raise ConfigurationError("CORDIAL_DEAD_LETTER_QUEUE_URL is not set")
-    sqs = sqs or boto3.client("sqs")
+    # One session for every AWS client: they then share botocore's loaded service models,
+    # which is most of a cold start's client cost.
+    session = boto3.session.Session()
+    sqs = sqs or session.client("sqs")
+    key_source = SecretsManagerKeySource(
+        settings.secret_arn,
+        max_age=settings.secret_max_age,
+        client=session.client("secretsmanager"),
+    )
     client = CordialClient(
         settings.endpoint,
-        SecretsManagerKeySource(settings.secret_arn, max_age=settings.secret_max_age),
+        key_source,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_body_bytes=settings.max_body_bytes,
@@ -88,19 +96,21 @@ def make_processor(
     config = IdempotencyConfig(
         event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl
     )
-    processor.send = idempotent_sender(processor, settings.idempotency_table, config)
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.idempotency_table, boto3_client=session.client("dynamodb")
+    )
+    processor.send = idempotent_sender(processor, persistence, config)
     return processor, config
 
 
 def idempotent_sender(
-    processor: ActionProcessor, table: str, config: IdempotencyConfig
+    processor: ActionProcessor, persistence: DynamoDBPersistenceLayer, config: IdempotencyConfig
 ) -> Callable[[Mapping[str, Any], str | None], int]:
     """Wrap the send so a Segment message reaches Cordial once per action within the TTL.
 
     Only a successful send is remembered: an exception removes the in-progress
     record, so a failed attempt is tried again later.
     """
-    persistence = DynamoDBPersistenceLayer(table_name=table)
 
     @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools' decorator is untyped
         data_keyword_argument="delivery", persistence_store=persistence, config=config
