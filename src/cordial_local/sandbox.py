@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import select
 import socket
 import socketserver
 import sys
@@ -162,7 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._read_body()
-        reply = self.server.sandbox.handle(self.command, self.path, self.headers, body)
+        reply = self.server.sandbox.handle(
+            self.command, self.path, self.headers, body, client_gone=self._client_gone
+        )
         if reply.status is None:
             self.close_connection = True
             return
@@ -174,6 +177,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+    def _client_gone(self) -> bool:
+        """True when the client closed its side (a timed-out client does)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _read_body(self) -> bytes | None:
         length = self.headers.get("Content-Length", "0")

@@ -12,7 +12,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -106,8 +106,18 @@ class IngestEndpoint:
                 "faults": [str(fault) for fault in self._faults],
             }
 
-    def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
-        """Answer one request; `body` is None when it was too large to read."""
+    def handle(
+        self,
+        method: str,
+        path: str,
+        headers: Message,
+        body: bytes | None,
+        client_gone: Callable[[], bool] = lambda: False,
+    ) -> Reply:
+        """Answer one request; `body` is None when it was too large to read.
+
+        client_gone tells, after a slow fault's delay, whether the client has hung up.
+        """
         route = urlsplit(path).path
         if method == "GET" and route == STATE_PATH:
             return Reply(200, self.snapshot())
@@ -127,7 +137,7 @@ class IngestEndpoint:
             reply = self._check_auth(headers)
         elif method == "POST" and route.startswith(SEGMENT_PREFIX) and slug in SLUGS:
             entry["slug"] = slug
-            reply = self._ingest(slug, headers, body, entry)
+            reply = self._ingest(slug, headers, body, entry, client_gone)
         else:
             reply = _error(404, f"no route for {method} {route}")
 
@@ -142,12 +152,22 @@ class IngestEndpoint:
         return Reply(200, {"success": True})
 
     def _ingest(
-        self, slug: str, headers: Message, raw: bytes | None, entry: dict[str, Any]
+        self,
+        slug: str,
+        headers: Message,
+        raw: bytes | None,
+        entry: dict[str, Any],
+        client_gone: Callable[[], bool],
     ) -> Reply:
         fault = self._draw_fault(slug)
         if fault is not None:
             entry["fault"] = str(fault)
             self._stopping.wait(fault.delay)
+            if fault.kind == "slow" and client_gone():
+                # A slow gateway in front of Cordial: a request whose client gave up waiting
+                # is dropped there, never applied (see the README's limits).
+                entry["fault"] = f"{fault} (client gone, not applied)"
+                return Reply(None)
             if fault.kind == "reset":
                 return Reply(None)
             if fault.status is not None:

@@ -141,11 +141,9 @@ products = st.lists(
             product_id=wild_values,
             sku=wild_values,
             name=wild_values,
-            category=wild_values,
             price=wild_values,
             quantity=wild_values,
             brand=wild_values,
-            variant=wild_values,
         ),
         wild_values,
     ),
@@ -158,38 +156,128 @@ properties = optional(
     category=wild_values,
     name=wild_values,
     price=wild_values,
-    url=wild_values,
-    image_url=wild_values,
-    brand=wild_values,
     order_id=wild_values,
     total=wild_values,
     discount=wild_values,
-    revenue=wild_values,
     products=st.one_of(products, wild_values),
     email=wild_values,
-    extra=wild_values,
 )
-segment_messages = optional(
-    type=st.one_of(st.sampled_from(SEGMENT_TYPES), st.sampled_from(SEGMENT_TYPES), wild_values),
-    event=st.one_of(st.sampled_from(TRACK_EVENTS), st.sampled_from(TRACK_EVENTS), wild_values),
-    messageId=st.one_of(st.uuids().map(str), st.text(max_size=8), wild_values),
-    userId=wild_values,
-    anonymousId=wild_values,
-    previousId=wild_values,
-    groupId=wild_values,
-    timestamp=st.one_of(
-        st.sampled_from(["2024-05-01T10:00:00.000Z", "03/05/2024", "1714557600", "not a date"]),
-        wild_values,
-    ),
-    properties=st.one_of(properties, properties, wild_values),
-    traits=st.one_of(optional(email=wild_values, name=wild_values, phone=wild_values), wild_values),
-    context=st.one_of(optional(traits=optional(email=wild_values), ip=wild_values), wild_values),
-    integrations=st.one_of(
-        optional(Cordial=st.one_of(st.booleans(), wild_values), All=st.booleans()), wild_values
-    ),
+segment_messages = st.fixed_dictionaries(
+    {
+        "type": st.one_of(st.sampled_from(SEGMENT_TYPES), wild_values),
+        "messageId": st.one_of(st.uuids().map(str), wild_values),
+    },
+    optional={
+        "event": st.one_of(st.sampled_from(TRACK_EVENTS), wild_values),
+        "userId": wild_values,
+        "anonymousId": wild_values,
+        "previousId": wild_values,
+        "groupId": wild_values,
+        "timestamp": wild_values,
+        "properties": st.one_of(properties, wild_values),
+        "traits": st.one_of(optional(email=wild_values, name=wild_values), wild_values),
+        "context": wild_values,
+        "integrations": st.one_of(
+            optional(Cordial=st.one_of(st.booleans(), wild_values), All=st.booleans()),
+            wild_values,
+        ),
+    },
 )
 #: the `detail` of an EventBridge event: mostly Segment-shaped, sometimes any JSON at all
 details = st.one_of(segment_messages, segment_messages, segment_messages, wild_values)
+
+#: one event per action that the sandbox accepts as it is
+GOOD: Final[dict[str, dict[str, Any]]] = {
+    "createContactactivity": {"type": "track", "event": "Signed Up"},
+    "upsertContact": {"type": "identify", "traits": {"email": "good@example.com"}},
+    "addContactToList": {"type": "group", "groupId": "g-1", "traits": {"name": "VIP"}},
+    "removeContactFromList": {"type": "track", "event": "Removed From Group", "groupId": "g-1"},
+    "addProductToCart": {
+        "type": "track",
+        "event": "Product Added",
+        "properties": {"product_id": "p", "sku": "s", "quantity": 1, "category": "c", "name": "n"},
+    },
+    "removeProductFromCart": {
+        "type": "track",
+        "event": "Product Removed",
+        "properties": {"product_id": "p", "quantity": 1},
+    },
+    "upsertOrder": {
+        "type": "track",
+        "event": "Order Completed",
+        "timestamp": "2024-05-01T10:00:00Z",
+        "properties": {
+            "order_id": "o-1",
+            "total": 10,
+            "discount": 2,
+            "products": [{"product_id": "p", "sku": "s", "name": "n", "price": 5}],
+        },
+    },
+    "mergeContacts": {"type": "alias", "previousId": "old-1"},
+}
+#: where a mutation may put a wild value in a good event
+PATHS: Final = (
+    ("type",),
+    ("event",),
+    ("messageId",),
+    ("messageId",),
+    ("userId",),
+    ("anonymousId",),
+    ("previousId",),
+    ("groupId",),
+    ("timestamp",),
+    ("traits",),
+    ("traits", "email"),
+    ("traits", "name"),
+    ("context",),
+    ("context", "traits", "email"),
+    ("integrations",),
+    ("integrations", "Cordial"),
+    ("properties",),
+    ("properties", "product_id"),
+    ("properties", "sku"),
+    ("properties", "quantity"),
+    ("properties", "category"),
+    ("properties", "name"),
+    ("properties", "price"),
+    ("properties", "order_id"),
+    ("properties", "total"),
+    ("properties", "discount"),
+    ("properties", "email"),
+    ("properties", "products"),
+    ("properties", "products", 0),
+    ("properties", "products", 0, "product_id"),
+    ("properties", "products", 0, "price"),
+    ("properties", "products", 0, "quantity"),
+)
+
+
+def mutate(message: dict[str, Any], changes: list[tuple[tuple[Any, ...], Any]]) -> dict[str, Any]:
+    """A copy of `message` with each (path, value) set where the path still leads somewhere."""
+    result: dict[str, Any] = json.loads(json.dumps(message))
+    for path, value in changes:
+        parent: Any = result
+        for step in path[:-1]:
+            if isinstance(parent, dict) and isinstance(step, str):
+                parent = parent.setdefault(step, {})
+            elif isinstance(parent, list) and isinstance(step, int) and len(parent) > step:
+                parent = parent[step]
+            else:
+                break
+        else:
+            last = path[-1]
+            if isinstance(parent, dict) and isinstance(last, str):
+                parent[last] = value
+            elif isinstance(parent, list) and isinstance(last, int) and len(parent) > last:
+                parent[last] = value
+    return result
+
+
+def mutated(action: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The action's good event, with up to four of its values made wild."""
+    base = {**GOOD[action], "userId": "user-1", "messageId": "m-1"}
+    changes = st.lists(st.tuples(st.sampled_from(PATHS), wild_values), min_size=1, max_size=4)
+    return changes.map(lambda found: mutate(base, found))
 
 
 def to_body(detail: Any, *, ascii_only: bool = True) -> str:
@@ -205,11 +293,16 @@ def to_body(detail: Any, *, ascii_only: bool = True) -> str:
     return re.sub(r'"\\u0000raw:([^"]*)"', r"\1", text)
 
 
-#: bodies SQS could hold: EventBridge events are at most 256 KB, and a dead letter adds
-#: its attributes to the body
-bodies = st.builds(to_body, details, ascii_only=st.booleans()).filter(
-    lambda body: len(body.encode("utf-8", "surrogatepass")) <= 250_000
-)
+def bodies(action: str) -> st.SearchStrategy[str]:
+    """SQS bodies for `action`: mostly its good event made wild, else any detail.
+
+    Kept to what SQS could hold: EventBridge events are at most 256 KB, and a dead letter
+    adds its attributes to the body.
+    """
+    detail = st.one_of(mutated(action), mutated(action), details)
+    return st.builds(to_body, detail, ascii_only=st.booleans()).filter(
+        lambda body: len(body.encode("utf-8", "surrogatepass")) <= 250_000
+    )
 #: bodies that are never an EventBridge event carrying a Segment event
 malformed_bodies = st.one_of(
     st.text(min_size=1, max_size=40).filter(

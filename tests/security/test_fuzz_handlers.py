@@ -31,6 +31,7 @@ from cordial_local.runner import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 from tests.security.hostile_events import (
+    GOOD,
     CheckingDeadLetterQueue,
     bodies,
     malformed_bodies,
@@ -54,34 +55,6 @@ MALFORMED_ERRORS: Final = re.compile(
     r"|Segment event type .* is not one Segment defines",
     re.DOTALL,
 )
-#: one event per action that the sandbox accepts, put in every fuzzed batch
-GOOD: Final[dict[str, dict[str, Any]]] = {
-    "createContactactivity": {"type": "track", "event": "Signed Up"},
-    "upsertContact": {"type": "identify", "traits": {"email": "good@example.com"}},
-    "addContactToList": {"type": "group", "groupId": "g-1"},
-    "removeContactFromList": {"type": "track", "event": "Removed From Group", "groupId": "g-1"},
-    "addProductToCart": {
-        "type": "track",
-        "event": "Product Added",
-        "properties": {"product_id": "p", "sku": "s", "quantity": 1, "category": "c", "name": "n"},
-    },
-    "removeProductFromCart": {
-        "type": "track",
-        "event": "Product Removed",
-        "properties": {"product_id": "p", "quantity": 1},
-    },
-    "upsertOrder": {
-        "type": "track",
-        "event": "Order Completed",
-        "timestamp": "2024-05-01T10:00:00Z",
-        "properties": {
-            "order_id": "o-1",
-            "total": 10,
-            "products": [{"product_id": "p", "sku": "s", "name": "n"}],
-        },
-    },
-    "mergeContacts": {"type": "alias", "previousId": "old-1"},
-}
 FUZZ_SETTINGS: Final = settings(
     derandomize=True,
     database=None,
@@ -170,13 +143,14 @@ def run_processor(
 
 @pytest.mark.parametrize("action", ACTIONS)
 @FUZZ_SETTINGS
-@given(batch=st.lists(st.builds(sqs_record, bodies), min_size=1, max_size=4))
+@given(data=st.data())
 def test_hostile_detail_never_fails_the_batch(
     processors: dict[str, ActionProcessor],
     fuzz_sandbox: CordialSandbox,
     action: str,
-    batch: list[dict[str, Any]],
+    data: st.DataObject,
 ) -> None:
+    batch = data.draw(st.lists(st.builds(sqs_record, bodies(action)), min_size=1, max_size=4))
     records = [good_record(action), *batch]
 
     outcomes = run_processor(processors[action], fuzz_sandbox, records)
@@ -301,19 +275,17 @@ def drain_dead_letters(stack: LocalStack, action: str) -> list[tuple[str, str, s
 )
 @given(
     action=st.sampled_from(ACTIONS),
-    batch=st.lists(
-        st.one_of(st.builds(sqs_record, bodies), st.builds(sqs_record, malformed_bodies)),
-        min_size=1,
-        max_size=4,
-    ),
+    data=st.data(),
 )
 def test_the_real_handler_accounts_for_every_hostile_record(
     stack: LocalStack,
     sandbox: CordialSandbox,
     handlers: Handlers,
     action: str,
-    batch: list[dict[str, Any]],
+    data: st.DataObject,
 ) -> None:
+    wild = st.one_of(bodies(action), malformed_bodies)
+    batch = data.draw(st.lists(st.builds(sqs_record, wild), min_size=1, max_size=4))
     records = [good_record(action), *batch]
     accepted_before = sum(sandbox.accepted.values())
 

@@ -163,7 +163,7 @@ def test_a_slow_fault_answers_normally_after_the_delay(sandbox: CordialSandbox) 
     assert [(r["status"], r["fault"]) for r in sandbox.requests] == [(200, "slow:1:delay=0.2")]
 
 
-def test_a_slow_answer_past_the_client_timeout_is_applied_anyway(
+def test_a_slow_request_whose_client_gave_up_is_not_applied(
     sandbox: CordialSandbox, capfd: pytest.CaptureFixture[str]
 ) -> None:
     sandbox.set_faults([Fault.parse("slow:delay=0.5")])
@@ -180,8 +180,25 @@ def test_a_slow_answer_past_the_client_timeout_is_applied_anyway(
         time.sleep(0.05)
     time.sleep(0.1)  # the answer is written after the request is logged
 
-    assert sandbox.accepted == {"upsertContact": 1}
+    (entry,) = sandbox.requests
+    assert sandbox.accepted == {}
+    assert sandbox.snapshot()["contacts"] == {}
+    assert (entry["status"], entry["fault"]) == (None, "slow:1:delay=0.5 (client gone, not applied)")
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_slow_request_whose_client_waits_is_applied(sandbox: CordialSandbox) -> None:
+    sandbox.set_faults([Fault.parse("slow:delay=0.3")])
+
+    response = requests.post(
+        f"{sandbox.url}/api/segment/upsertContact",
+        json=CONTACT,
+        headers={"x-api-key": API_KEY},
+        timeout=5,
+    )
+
+    assert response.status_code == 200
+    assert sandbox.accepted == {"upsertContact": 1}
 
 
 def test_a_delay_on_a_status_fault_comes_before_the_error(sandbox: CordialSandbox) -> None:
