@@ -28,6 +28,7 @@ from cordial_destination.settings import DEFAULT_ENDPOINT, DEFAULT_MAPPINGS_FILE
 from cordial_local.faults import Fault
 from cordial_local.inputs import read_inputs
 from cordial_local.redrive import redrive, stack_queues
+from cordial_local.reference import fields_markdown
 from cordial_local.report import Progress, print_redrive, print_summary
 from cordial_local.runner import LocalRun, RunSummary
 from cordial_local.sandbox import CordialSandbox
@@ -133,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check_config.add_argument("file", nargs="?", type=Path, default=DEFAULT_MAPPINGS_FILE)
     check_config.set_defaults(command=validate_config_command)
+
+    reference = commands.add_parser("fields", help="print every action's fields as Markdown")
+    reference.set_defaults(command=lambda args: print(fields_markdown(), end="") or 0)
 
     sandbox = commands.add_parser("sandbox", help="run the Cordial sandbox in the foreground")
     sandbox.add_argument("--port", type=int, default=8787)

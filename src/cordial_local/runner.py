@@ -119,6 +119,8 @@ class LocalRun:
     #: when set, called after the queues drain; then every dead letter is redriven and
     #: the queues drain again (the CLI clears the sandbox's faults here)
     redrive_after: Callable[[], None] | None = None
+    #: invocations that raised instead of answering (their batch went back to the queue)
+    failed_invocations: int = 0
 
     def execute(self, envelopes: Sequence[dict[str, Any]]) -> RunSummary:
         started = time.monotonic()
@@ -242,7 +244,11 @@ class LocalRun:
             return False
         records = [lambda_record(message, queues.arn) for message in messages]
         context = FakeLambdaContext(action, self.function_timeout)
-        response = handler({"Records": records}, context)  # type: ignore[arg-type]
+        try:
+            response = handler({"Records": records}, context)  # type: ignore[arg-type]
+        except Exception:  # as in Lambda: a failed invocation leaves the whole batch queued
+            self.failed_invocations += 1
+            return True
         failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:

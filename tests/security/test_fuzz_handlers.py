@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cordial_destination.actions import ACTIONS
+from cordial_destination.actions import ACTIONS, resolve_overrides
 from cordial_destination.api_key import ApiKey
 from cordial_destination.client import CordialClient
 from cordial_destination.delivery import ActionProcessor, Outcome, RecordOutcome
@@ -55,6 +55,19 @@ MALFORMED_ERRORS: Final = re.compile(
     r"|Segment event type .* is not one Segment defines",
     re.DOTALL,
 )
+#: mappings that walk whole event objects, as a deployment's mapping file may
+OVERRIDES: Final = {
+    "*": {"userIdentities": {"channels.email.address": {"@path": "$.traits.email"}}},
+    "upsertContact": {
+        "attributes": {
+            "traits": {"@json": {"value": {"@path": "$.traits"}, "mode": "encode"}},
+            "name": {"@template": "{{traits.name}} ({{context.traits.email}})"},
+        }
+    },
+    "createContactactivity": {
+        "properties": {"@flatten": {"value": {"@path": "$.properties"}, "separator": "."}}
+    },
+}
 FUZZ_SETTINGS: Final = settings(
     derandomize=True,
     database=None,
@@ -89,6 +102,7 @@ def processors(fuzz_sandbox: CordialSandbox) -> dict[str, ActionProcessor]:
             settings=replace(options, concurrency=4),
             client=client,
             dead_letters=CheckingDeadLetterQueue(),
+            overrides=resolve_overrides(OVERRIDES)[action],
         )
         for action in ACTIONS
     }

@@ -183,7 +183,10 @@ def test_a_slow_request_whose_client_gave_up_is_not_applied(
     (entry,) = sandbox.requests
     assert sandbox.accepted == {}
     assert sandbox.snapshot()["contacts"] == {}
-    assert (entry["status"], entry["fault"]) == (None, "slow:1:delay=0.5 (client gone, not applied)")
+    assert (entry["status"], entry["fault"]) == (
+        None,
+        "slow:1:delay=0.5 (client gone, not applied)",
+    )
     assert capfd.readouterr() == ("", "")
 
 

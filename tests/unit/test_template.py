@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cordial_local.inputs import as_eventbridge
+from cordial_local.reference import fields_markdown
 from cordial_local.template import Template
 from tests.conftest import SAMPLES, read_jsonl
 
@@ -157,3 +158,10 @@ def test_queue_policies_admit_only_their_own_rule(template: Template) -> None:
         rule = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"][0]
         assert name.removesuffix("QueuePolicy") + "Rule" == rule
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+def test_the_field_reference_in_docs_is_current() -> None:
+    reference = SAMPLES.parent / "docs" / "actions.md"
+    assert reference.read_text(encoding="utf-8") == fields_markdown(), (
+        "docs/actions.md is stale: run `cordial-destination fields > docs/actions.md`"
+    )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from cordial_destination.exceptions import MappingError
+from cordial_destination.exceptions import MappingError, PayloadValidationError
 from cordial_destination.fields import ACTION_FIELDS, default_mappings, fields_of
 from cordial_destination.mapping import transform, validate
 from cordial_destination.validation import validate_payload
@@ -44,14 +44,21 @@ def build_body(
     """The JSON body to POST for ``action``, mapped from the Segment ``event``.
 
     ``overrides`` replaces default mappings field by field. Raises PayloadValidationError
-    when the body misses required fields or has invalid ones, MappingError when
-    ``overrides`` names a field the action does not have.
+    when the body misses required fields or has invalid ones, or when the event is nested
+    too deeply to map; MappingError when ``overrides`` names a field the action does not
+    have.
     """
     mapping = _mapping_of(action, overrides or {})
-    mapped: dict[str, Any] = transform(mapping, event) or {}
-    for key in _ARRAY_FIELDS[action]:
-        if key in mapping:
-            _skip_null_elements(mapped, key, mapping[key], event)
+    try:
+        mapped: dict[str, Any] = transform(mapping, event) or {}
+        for key in _ARRAY_FIELDS[action]:
+            if key in mapping:
+                _skip_null_elements(mapped, key, mapping[key], event)
+    except MappingError as exc:
+        if not isinstance(exc.__cause__, RecursionError):
+            raise
+        # The event is at fault (nested too deeply), not the mapping: no retry would help.
+        raise PayloadValidationError(action, exc.problems) from exc
     if segment_id_key:
         mapped["segmentIdKey"] = segment_id_key
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ RETRYABLE_STATUSES: Final = frozenset({408, 423, 429})
 #: sent with every request so a trace (or the sandbox) can tie it to its Segment message
 MESSAGE_ID_HEADER: Final = "X-Segment-Message-Id"
 USER_AGENT: Final = "cordial-destination-eventbridge/0.1"
+#: a message id goes in its header only as visible ASCII of a sensible length
+HEADER_SAFE: Final = re.compile(r"[\x21-\x7e]{1,256}")
 
 
 class KeySource(Protocol):
@@ -122,7 +125,12 @@ class CordialClient:
         """POST one action's body; return on 2xx, raise a classed error otherwise."""
         data = encode_body(body, max_bytes=self.max_body_bytes)
         url = f"{self.endpoint}/api/segment/{slug}"
-        extra = {MESSAGE_ID_HEADER: message_id} if message_id else {}
+        # The header only helps tracing, and Cordial ignores it: an id that is no valid header
+        # value (a line break, a lone surrogate, 64 KB of text) is left out, not allowed to
+        # fail the request.
+        extra: dict[str, str] = {}
+        if message_id and HEADER_SAFE.fullmatch(message_id):
+            extra[MESSAGE_ID_HEADER] = message_id
 
         response = self._request("POST", url, data=data, extra_headers=extra)
         if response.status_code != 401:

@@ -7,6 +7,7 @@ was. Why it failed travels in message attributes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,9 @@ ATTEMPTS: Final = "attempts"
 MESSAGE_ID: Final = "messageId"
 
 ERROR_LIMIT: Final = 1000
+#: characters SQS refuses in a string attribute (those XML 1.0 excludes); an event's JSON
+#: can carry them escaped, and a dead letter SQS refuses could never be kept
+NOT_SQS_TEXT: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class DeadLetter:
         return {
             name: {
                 "DataType": "Number" if name in (ATTEMPTS, STATUS) else "String",
-                "StringValue": value,
+                "StringValue": NOT_SQS_TEXT.sub("\ufffd", value),
             }
             for name, value in values.items()
         }

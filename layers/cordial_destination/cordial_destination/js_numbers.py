@@ -32,9 +32,13 @@ def to_number(text: str) -> float:
     radix = _RADIX.get(text[:2].lower())
     if radix is not None:
         base, digits = radix
-        if re.fullmatch(f"[{digits}]+", text[2:]):
+        if not re.fullmatch(f"[{digits}]+", text[2:]):
+            return math.nan
+        try:
             return float(int(text[2:], base))
-        return math.nan
+        except OverflowError:
+            # JavaScript reads a literal past the largest double as Infinity.
+            return math.inf
     if _DECIMAL.fullmatch(text):
         return float(text)
     return math.nan
