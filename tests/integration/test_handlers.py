@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cordial_destination.exceptions import MappingError
 from cordial_destination.handler import Handler, make_handler
 from cordial_destination.settings import Settings
 from cordial_local.faults import Fault
@@ -254,3 +255,45 @@ def test_records_without_time_left_are_returned_untouched(
         r["messageId"] for r in records
     ]
     assert sandbox.requests == []
+
+
+def test_metrics_count_each_outcome_per_action(
+    stack: LocalStack,
+    sandbox: CordialSandbox,
+    handler_for: Callable[..., Handler],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    sandbox.set_faults([Fault.parse("503:1:action=addProductToCart")])
+    records = [
+        record(track("Product Added", PRODUCT)),
+        record(track("Product Added", {**PRODUCT, "sku": None})),
+        record(track("Product Added", PRODUCT, integrations={"All": False})),
+        record("[]"),
+    ]
+    capsys.readouterr()
+
+    invoke(handler_for("addProductToCart"), records)
+
+    (emf,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "CordialDestination"
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["action", "service"]]
+    assert (emf["action"], emf["service"]) == ("addProductToCart", "cordial-destination")
+    assert {name: emf[name] for name in ("Retried", "DeadLettered", "Rejected", "Skipped")} == {
+        "Retried": [1.0],
+        "DeadLettered": [2.0],
+        "Rejected": [2.0],
+        "Skipped": [1.0],
+    }
+    assert "Delivered" not in emf
+
+
+def test_an_invalid_mapping_file_stops_the_function_at_start(
+    stack: LocalStack, handler_for: Callable[..., Handler], tmp_path: Any
+) -> None:
+    bad = tmp_path / "mappings.json"
+    bad.write_text(json.dumps({"upsertOrder": {"orderID": {"@paht": "$.x"}}}), "utf-8")
+
+    with pytest.raises(MappingError, match=r"at \$\.orderID: unknown directive '@paht'"):
+        handler_for("upsertOrder", mappings_file=bad)

@@ -47,12 +47,19 @@ class ApiKey:
 def parse_secret(secret: str | bytes | None) -> ApiKey:
     """Return the key from a secret string: the bare key, or JSON with an "apiKey" member."""
     if isinstance(secret, bytes):
-        secret = secret.decode("utf-8", errors="strict")
+        try:
+            secret = secret.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise ConfigurationError("the API key secret is binary, not UTF-8 text") from None
     text = (secret or "").strip()
+    if text.startswith(("[", '"')):
+        raise ConfigurationError(
+            f'the API key secret is JSON but not an object with an "{JSON_KEY}" member'
+        )
     if text.startswith("{"):
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             # from None: a parser message can quote the secret's text
             raise ConfigurationError(
                 "the API key secret looks like JSON but does not parse"
@@ -67,6 +74,9 @@ def parse_secret(secret: str | bytes | None) -> ApiKey:
         raise ConfigurationError("the API key secret is empty: store the Cordial API key in it")
     if any(ch.isspace() or not ch.isprintable() for ch in text):
         raise ConfigurationError("the API key secret holds whitespace or control characters")
+    if not text.isascii():
+        # It travels in a header: http.client would fail every request on it.
+        raise ConfigurationError("the API key secret holds characters other than ASCII")
     return ApiKey(text)
 
 

@@ -50,6 +50,12 @@ METRIC_NAMES: Final = {
 }
 
 
+#: dead-letter reasons that say the event itself was refused (not that retries ran out)
+REJECTION_REASONS: Final = frozenset(
+    {"validation", "rejected", "malformed", "oversized", "unencodable"}
+)
+
+
 def load_overrides(settings: Settings, action: str) -> dict[str, Any]:
     """The deployment's mapping overrides for one action, checked before any event is read."""
     try:
@@ -163,6 +169,9 @@ def publish_metrics(action: str, outcomes: list[RecordOutcome]) -> None:
         count = sum(1 for outcome in outcomes if outcome.outcome is kind)
         if count:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
+    rejected = sum(1 for o in outcomes if o.reason in REJECTION_REASONS)
+    if rejected:
+        metrics.add_metric(name="Rejected", unit=MetricUnit.Count, value=rejected)
     if outcomes:
         metrics.flush_metrics()
 

@@ -48,6 +48,8 @@ _FIRST_DAY: Final = (-271821, 4, 20)
 _LAST_DAY: Final = (275760, 9, 13)
 #: The year JavaScript assumes when a loose date gives none.
 _DEFAULT_YEAR: Final = 2001
+#: Stands for a number too long to read: larger than any part of any date.
+_TOO_LARGE: Final = 10**20
 
 
 def parses(text: str) -> bool:
@@ -126,7 +128,7 @@ class _Scan:
             part = self.parts[self.position]
             self.position += 1
             if part.isdigit() and part.isascii():
-                accepted = self.number(int(part))
+                accepted = self.number(_digits_value(part))
             elif part.isalpha():
                 accepted = self.word(part.lower())
             elif part in "+-":
@@ -233,6 +235,13 @@ class _Scan:
         if year_first:
             return _year(first), second, last[0] if last else 1
         return _year(last[0] if last else _DEFAULT_YEAR), first, second
+
+
+def _digits_value(digits: str) -> int:
+    # int() refuses more than 4300 digits; a number that long is past every date range,
+    # and so is the stand-in, which compares the same way in every check here.
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 20 else _TOO_LARGE
 
 
 def _year(value: int) -> int:
