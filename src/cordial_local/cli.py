@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cordial_destination.actions import ACTIONS, build_body, resolve_overrides
 from cordial_destination.api_key import ApiKey, parse_secret
-from cordial_destination.client import CordialClient
+from cordial_destination.client import CordialClient, as_javascript_numbers
 from cordial_destination.events import from_eventbridge, skipped_by_integrations
 from cordial_destination.exceptions import (
     ConfigurationError,
@@ -313,7 +313,7 @@ def preview_one(
     except CordialDestinationError as exc:
         return {"error": {"class": type(exc).__name__, "message": str(exc)}}
     url = f"{endpoint}/api/segment/{action}"
-    return {"request": {"method": "POST", "url": url, "body": body}}
+    return {"request": {"method": "POST", "url": url, "body": as_javascript_numbers(body)}}
 
 
 def read_json_file(path: Path) -> Any:

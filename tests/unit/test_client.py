@@ -14,6 +14,7 @@ from cordial_destination.client import (
     Delivery,
     OversizedBodyError,
     UnencodableBodyError,
+    encode_body,
     retry_after_seconds,
 )
 from cordial_destination.exceptions import CordialRejectedError, CordialUnavailableError
@@ -199,3 +200,11 @@ def test_check_auth(sandbox: CordialSandbox, api_key: str) -> None:
 )
 def test_retry_after_header(header: str | None, seconds: float | None) -> None:
     assert retry_after_seconds(header) == seconds
+
+
+def test_whole_floats_go_out_as_javascript_writes_them() -> None:
+    body = {"total": 229.0, "n": [0.0, 1.5, -3.0], "deep": {"big": 1e300, "x": 2**60 * 1.0}}
+
+    assert encode_body(body, max_bytes=10_000) == (
+        b'{"total":229,"n":[0,1.5,-3],"deep":{"big":1e+300,"x":1.152921504606847e+18}}'
+    )

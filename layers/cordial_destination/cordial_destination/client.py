@@ -60,13 +60,34 @@ class UnencodableBodyError(PermanentError):
 
 def encode_body(body: Mapping[str, Any], *, max_bytes: int) -> bytes:
     try:
-        data = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        data = json.dumps(
+            as_javascript_numbers(body), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
         encoded = data.encode("utf-8")
     except ValueError as exc:  # UnicodeEncodeError is a ValueError too
         raise UnencodableBodyError(f"body is not valid JSON: {type(exc).__name__}") from exc
     if len(encoded) > max_bytes:
         raise OversizedBodyError(f"body is {len(encoded)} bytes, above the {max_bytes} byte bound")
     return encoded
+
+
+#: largest integer a JavaScript number holds exactly
+SAFE_INTEGER = 2**53
+
+
+def as_javascript_numbers(value: Any) -> Any:
+    """Whole floats as integers, as JavaScript writes them: 229.0 goes out as 229.
+
+    Segment's Python library sends 229.0 where its Node library sends 229; the
+    reference destination, in JavaScript, sends 229 for both.
+    """
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < SAFE_INTEGER else value
+    if isinstance(value, Mapping):
+        return {key: as_javascript_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_javascript_numbers(item) for item in value]
+    return value
 
 
 def retry_after_seconds(
