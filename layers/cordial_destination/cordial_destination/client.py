@@ -26,6 +26,7 @@ from cordial_destination.exceptions import (
     CordialUnavailableError,
     PermanentError,
 )
+from cordial_destination.js_numbers import to_json
 
 RETRYABLE_STATUSES: Final = frozenset({408, 423, 429})
 #: sent with every request so a trace (or the sandbox) can tie it to its Segment message
@@ -71,18 +72,14 @@ def encode_body(body: Mapping[str, Any], *, max_bytes: int) -> bytes:
     return encoded
 
 
-#: largest integer a JavaScript number holds exactly
-SAFE_INTEGER = 2**53
-
-
 def as_javascript_numbers(value: Any) -> Any:
     """Whole floats as integers, as JavaScript writes them: 229.0 goes out as 229.
 
     Segment's Python library sends 229.0 where its Node library sends 229; the
     reference destination, in JavaScript, sends 229 for both.
     """
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < SAFE_INTEGER else value
+    if isinstance(value, float) and math.isfinite(value):
+        return to_json(value)
     if isinstance(value, Mapping):
         return {key: as_javascript_numbers(item) for key, item in value.items()}
     if isinstance(value, list):

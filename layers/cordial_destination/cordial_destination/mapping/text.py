@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
 from typing import Any
 
+from ..js_numbers import to_string
 from .values import ABSENT
 
 # The characters String.prototype.trim removes (Python's str.strip removes a different set).
@@ -51,32 +51,7 @@ def number_text(number: float) -> str:
     """JavaScript's ``String(number)``: 1, 2.5, 1e+21, 1e-7, 123456789012345680000."""
     if isinstance(number, int) and abs(number) < _MAX_SAFE_INTEGER:
         return str(number)
-    value = float(number)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    # repr gives the shortest digits that round-trip, the same digits JavaScript picks.
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0")
-    point = len(digit_tuple) + int(exponent)
-    return sign + _place_point(digits, point)
-
-
-def _place_point(digits: str, point: int) -> str:
-    count = len(digits)
-    if count <= point <= 21:
-        return digits + "0" * (point - count)
-    if 0 < point <= 21:
-        return f"{digits[:point]}.{digits[point:]}"
-    if -6 < point <= 0:
-        return f"0.{'0' * -point}{digits}"
-    exponent = point - 1
-    mantissa = digits if count == 1 else f"{digits[0]}.{digits[1:]}"
-    return f"{mantissa}e{'+' if exponent >= 0 else '-'}{abs(exponent)}"
+    return to_string(float(number))
 
 
 def string_of(value: Any) -> str:
