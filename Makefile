@@ -39,8 +39,9 @@ run: setup
 	$(BIN)/cordial-destination run $(SAMPLES) --summary-json out/run-summary.json \
 		--log-file out/run-logs.jsonl
 
+# Two workers, one per core: the local-stack tests spend most of their time in moto.
 test: setup $(SAM) $(CHECKOV) check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 check: lint typecheck security template-check
 
@@ -51,9 +52,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# --skip-download: otherwise checkov asks api0.prismacloud.io for its guidelines on each run.
 security: setup $(CHECKOV)
 	$(BIN)/bandit --quiet --recursive --configfile pyproject.toml layers src functions
-	$(CHECKOV) --quiet --compact --framework cloudformation --file template.yaml
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 template-check: setup $(SAM)
 	$(BIN)/cfn-lint template.yaml
@@ -65,9 +67,11 @@ unit: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
-# Needs Python 3.13 on PATH (pyenv has it here) to build the arm64 layer.
+# sam build needs python3.13 on PATH; with pyenv, the newest 3.13 it has is put first.
+PYENV_313 := $(shell pyenv versions --bare 2>/dev/null | grep '^3\.13' | tail -1)
 build: $(SAM)
-	$(SAM) build --template-file template.yaml
+	PYENV_VERSION="$(PYENV_313)$(if $(PYENV_313),:)$$(pyenv version-name 2>/dev/null)" \
+		$(SAM) build --template-file template.yaml
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam out .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cordial_destination.actions import ACTIONS, build_body, resolve_overrides
@@ -26,7 +27,7 @@ from cordial_destination.exceptions import (
 from cordial_destination.mapping import transform, validate
 from cordial_destination.settings import DEFAULT_ENDPOINT, DEFAULT_MAPPINGS_FILE, normalize_endpoint
 from cordial_local.faults import Fault
-from cordial_local.inputs import read_inputs
+from cordial_local.inputs import read_inputs, strict_json
 from cordial_local.redrive import redrive, stack_queues
 from cordial_local.reference import fields_markdown
 from cordial_local.report import Progress, print_redrive, print_summary
@@ -91,7 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="track event that triggers removeContactFromList",
     )
-    run.add_argument("--time-limit", type=float, default=600.0, metavar="SECONDS")
+    run.add_argument(
+        "--time-limit",
+        type=positive_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop waiting for the queues to drain after this long (default 600)",
+    )
     run.add_argument(
         "--redrive",
         action="store_true",
@@ -156,6 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and less than a day")
+    return value
+
+
 def add_event_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "files",
@@ -173,12 +190,21 @@ def add_event_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--segment-id-key", default=None, metavar="KEY")
 
 
-def load_mapping_file(path: Path) -> dict[str, dict[str, Any]]:
+def print_json(document: Any) -> None:
+    """One JSON line; text that UTF-8 cannot hold (a lone surrogate) is written escaped."""
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read mapping file {path}: {exc}") from exc
-    return resolve_overrides(config)
+        line = json.dumps(document, ensure_ascii=False, allow_nan=False)
+        sys.stdout.write(line + "\n")
+    except UnicodeEncodeError:
+        sys.stdout.write(json.dumps(document, allow_nan=False) + "\n")
+
+
+def load_mapping_file(path: Path) -> dict[str, dict[str, Any]]:
+    config = read_json_file(path)
+    try:
+        return resolve_overrides(config)
+    except RecursionError:
+        raise UsageError(f"{path}: the mapping is nested too deeply") from None
 
 
 def key_from_env(name: str) -> ApiKey:
@@ -240,7 +266,7 @@ def finish_run(args: argparse.Namespace, summary: RunSummary, input_problems: in
         document = summary.as_json()
         document["unreadable_inputs"] = input_problems
         args.summary_json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return 1 if summary.unaccounted else 0
+    return 1 if summary.unaccounted or input_problems else 0
 
 
 def clear_faults(sandbox: CordialSandbox | None) -> Callable[[], None]:
@@ -270,7 +296,7 @@ def parse_fault(spec: str) -> Fault:
     try:
         return Fault.parse(spec)
     except ValueError as exc:
-        raise UsageError(f"bad --fault {spec!r}: {exc}") from exc
+        raise UsageError(str(exc)) from exc
 
 
 def preview_command(args: argparse.Namespace) -> int:
@@ -292,8 +318,8 @@ def preview_command(args: argparse.Namespace) -> int:
         for action in actions:
             line: dict[str, Any] = {"messageId": message_id, "action": action}
             line.update(preview_one(action, envelope, endpoint, args.segment_id_key, overrides))
-            print(json.dumps(line, ensure_ascii=False))
-    return 0
+            print_json(line)
+    return 1 if inputs.problems else 0
 
 
 def preview_one(
@@ -310,17 +336,22 @@ def preview_one(
         body = build_body(
             action, message, segment_id_key=segment_id_key, overrides=overrides.get(action, {})
         )
+        body = as_javascript_numbers(body)
     except CordialDestinationError as exc:
         return {"error": {"class": type(exc).__name__, "message": str(exc)}}
+    except RecursionError:
+        return {"error": {"class": "PayloadValidationError", "message": "nested too deeply"}}
     url = f"{endpoint}/api/segment/{action}"
-    return {"request": {"method": "POST", "url": url, "body": as_javascript_numbers(body)}}
+    return {"request": {"method": "POST", "url": url, "body": body}}
 
 
 def read_json_file(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return strict_json(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from exc
+    except RecursionError:
+        raise UsageError(f"cannot read {path}: nested too deeply") from None
 
 
 def map_command(args: argparse.Namespace) -> int:
@@ -329,21 +360,27 @@ def map_command(args: argparse.Namespace) -> int:
         validate(mapping_document)
     except MappingError as exc:
         raise UsageError(f"{args.mapping}: invalid mapping: {exc}") from exc
+    except RecursionError:
+        raise UsageError(f"{args.mapping}: the mapping is nested too deeply") from None
     inputs = read_inputs(args.files)
     for problem in inputs.problems:
         print(f"skipped input: {problem}", file=sys.stderr)
     for envelope in inputs.envelopes:
         detail = envelope.get("detail")
         message = detail if isinstance(detail, dict) else {}
-        output = transform(mapping_document, message)
-        print(json.dumps(output, ensure_ascii=False))
-    return 0
+        try:
+            print_json(transform(mapping_document, message))
+        except MappingError as exc:
+            print_json({"error": {"class": "MappingError", "message": str(exc)}})
+    return 1 if inputs.problems else 0
 
 
 def validate_config_command(args: argparse.Namespace) -> int:
     document = read_json_file(args.file)
     try:
         overrides = resolve_overrides(document)
+    except RecursionError:
+        raise UsageError(f"{args.file}: the mapping is nested too deeply") from None
     except MappingError as exc:
         print(f"{args.file}: {len(exc.problems)} problem(s)", file=sys.stderr)
         for problem in exc.problems:
@@ -359,10 +396,15 @@ def validate_config_command(args: argparse.Namespace) -> int:
 
 
 def sandbox_command(args: argparse.Namespace) -> int:
+    if args.api_key is not None and not args.api_key.strip():
+        raise UsageError("--api-key must not be empty")
     api_key = args.api_key or os.environ.get(DEFAULT_KEY_ENV) or SANDBOX_DEFAULT_KEY
     faults = [parse_fault(spec) for spec in args.fault]
-    sandbox = CordialSandbox(api_key, port=args.port, faults=faults, seed=args.seed)
-    sandbox.bind()
+    try:
+        sandbox = CordialSandbox(api_key, port=args.port, faults=faults, seed=args.seed)
+        sandbox.bind()
+    except (OSError, ValueError, OverflowError) as exc:
+        raise UsageError(f"cannot start the sandbox on port {args.port}: {exc}") from exc
     print(f"Cordial sandbox (a local model of Cordial, not Cordial) on {sandbox.url}", flush=True)
     print(f"state: GET {sandbox.url}/_sandbox/state; stop with Ctrl-C", flush=True)
     try:
@@ -383,7 +425,7 @@ def check_auth_command(args: argparse.Namespace) -> int:
 
     try:
         valid = CordialClient(endpoint, key_source).check_auth()
-    except CordialDestinationError as exc:
+    except (CordialDestinationError, requests.RequestException) as exc:
         print(f"could not check the key at {endpoint}: {exc}", file=sys.stderr)
         return 2
     if valid:

@@ -40,7 +40,7 @@ def read_inputs(paths: list[str]) -> Inputs:
     for path in paths or ["-"]:
         name = "<stdin>" if path == "-" else path
         try:
-            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             inputs.problems.append(InputProblem(name, f"cannot read: {exc}"))
             continue
@@ -52,13 +52,23 @@ def read_inputs(paths: list[str]) -> Inputs:
     return inputs
 
 
+def strict_json(text: str) -> Any:
+    """json.loads without NaN and Infinity, which are not JSON (EventBridge refuses them)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def parse_items(name: str, text: str, problems: list[InputProblem]) -> Iterator[tuple[str, Any]]:
     stripped = text.strip()
     if not stripped:
+        problems.append(InputProblem(name, "empty: no events"))
         return
     try:
-        whole = json.loads(stripped)
-    except ValueError:
+        whole = strict_json(stripped)
+    except (ValueError, RecursionError):
         whole = None
     else:
         if isinstance(whole, list):
@@ -70,9 +80,13 @@ def parse_items(name: str, text: str, problems: list[InputProblem]) -> Iterator[
         if not line.strip():
             continue
         try:
-            yield f"{name} line {number}", json.loads(line)
+            item = strict_json(line)
         except ValueError as exc:
             problems.append(InputProblem(f"{name} line {number}", f"not valid JSON ({exc})"))
+        except RecursionError:
+            problems.append(InputProblem(f"{name} line {number}", "nested too deeply to read"))
+        else:
+            yield f"{name} line {number}", item
 
 
 def is_eventbridge(item: dict[str, Any]) -> bool:

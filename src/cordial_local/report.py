@@ -61,12 +61,20 @@ def print_summary(summary: RunSummary, out: TextIO) -> None:
         out.write(line(row) + "\n")
     out.write(line(totals) + "\n")
 
-    reasons = [(slug, t.rejected) for slug, t in summary.actions.items() if t.rejected]
+    reasons = [
+        (slug, t.dead_letter_reasons)
+        for slug, t in summary.actions.items()
+        if t.dead_letter_reasons
+    ]
     if reasons:
-        out.write("\nrejected, by reason:\n")
+        out.write("\ndead-lettered, by reason:\n")
         for slug, counter in reasons:
             for reason, count in counter.most_common():
                 out.write(f"  {slug}: {count} x {reason}\n")
+    if summary.unmatched:
+        out.write(f"\n{summary.unmatched} event(s) matched no action's rule\n")
+    if summary.timed_out:
+        out.write("\nthe time limit ran out before every queue was empty (see --time-limit)\n")
     if summary.refused_by_bus:
         out.write(f"\n{summary.refused_by_bus} event(s) refused by the bus (too large?)\n")
     if summary.sandbox is not None:

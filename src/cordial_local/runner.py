@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from botocore.exceptions import ClientError
+
 from cordial_destination.delivery import Outcome, RecordOutcome
-from cordial_destination.handler import SERVICE, Handler, make_handler
+from cordial_destination.handler import REJECTION_REASONS, SERVICE, Handler, make_handler
 from cordial_destination.settings import DEFAULT_MAPPINGS_FILE, Settings
 from cordial_local.redrive import QueuePair, RedriveCount, redrive
 from cordial_local.stack import BUS_NAME, REGION, TABLE_NAME, LocalStack
@@ -37,7 +39,10 @@ WAVE = 50
 class ActionTally:
     matched: int = 0
     delivered: int = 0
+    #: events refused for what they are (validation, Cordial's 4xx), by reason
     rejected: Counter[str] = field(default_factory=Counter)
+    #: every dead-lettering (rejections, and retries run out), by reason
+    dead_letter_reasons: Counter[str] = field(default_factory=Counter)
     retried: int = 0
     dead_lettered: int = 0
     skipped: int = 0
@@ -46,10 +51,12 @@ class ActionTally:
         return {
             "matched": self.matched,
             "delivered": self.delivered,
-            "rejected": dict(self.rejected),
+            "rejected": sum(self.rejected.values()),
             "retried": self.retried,
             "dead_lettered": self.dead_lettered,
             "skipped": self.skipped,
+            "rejected_by_reason": dict(self.rejected),
+            "dead_lettered_by_reason": dict(self.dead_letter_reasons),
         }
 
     @property
@@ -65,6 +72,10 @@ class RunSummary:
     seconds: float = 0.0
     sandbox: dict[str, Any] | None = None
     redriven: dict[str, RedriveCount] | None = None
+    #: events no rule matched (no action is meant for them)
+    unmatched: int = 0
+    #: the time limit ran out before the queues were empty
+    timed_out: bool = False
 
     @property
     def unaccounted(self) -> int:
@@ -75,6 +86,8 @@ class RunSummary:
             "events": self.events,
             "unaccounted": self.unaccounted,
             "refused_by_bus": self.refused_by_bus,
+            "unmatched": self.unmatched,
+            "timed_out": self.timed_out,
             "seconds": round(self.seconds, 3),
             "actions": {slug: tally.as_json() for slug, tally in self.actions.items()},
         }
@@ -121,15 +134,18 @@ class LocalRun:
     redrive_after: Callable[[], None] | None = None
     #: invocations that raised instead of answering (their batch went back to the queue)
     failed_invocations: int = 0
+    timed_out: bool = False
 
     def execute(self, envelopes: Sequence[dict[str, Any]]) -> RunSummary:
         started = time.monotonic()
         triggers = self.template.triggers(self.parameters)
         tallies = {trigger.action: ActionTally() for trigger in triggers}
+        unmatched = 0
         for envelope in envelopes:
-            for trigger in triggers:
-                if trigger.matches(envelope):
-                    tallies[trigger.action].matched += 1
+            actions = [t.action for t in triggers if t.matches(envelope)]
+            unmatched += not actions
+            for action in actions:
+                tallies[action].matched += 1
 
         with (
             LocalStack(self.template, self.api_key, self.parameters) as stack,
@@ -141,6 +157,10 @@ class LocalRun:
             redriven = None
             if self.redrive_after is not None:
                 self.redrive_after()
+                # The table then tells the second pass: what the redriven letters became.
+                for tally in tallies.values():
+                    tally.rejected.clear()
+                    tally.dead_letter_reasons.clear()
                 pairs = {
                     action: QueuePair(q.url, q.dead_letter_url)
                     for action, q in stack.queues.items()
@@ -156,6 +176,8 @@ class LocalRun:
             refused_by_bus=refused,
             seconds=time.monotonic() - started,
             redriven=redriven,
+            unmatched=unmatched,
+            timed_out=self.timed_out,
         )
 
     def _handlers(self, stack: LocalStack, tallies: dict[str, ActionTally]) -> dict[str, Handler]:
@@ -169,7 +191,9 @@ class LocalRun:
                 elif outcome.outcome is Outcome.RETRY:
                     tally.retried += 1
                 else:
-                    tally.rejected[outcome.error or outcome.reason or "unknown"] += 1
+                    tally.dead_letter_reasons[outcome.error or outcome.reason or "unknown"] += 1
+                    if outcome.reason in REJECTION_REASONS:
+                        tally.rejected[outcome.error or outcome.reason or "unknown"] += 1
 
         handlers = {}
         for action, queues in stack.queues.items():
@@ -194,7 +218,12 @@ class LocalRun:
         refused = 0
         for start in range(0, len(envelopes), PUT_EVENTS_BATCH):
             entries = [entry(e) for e in envelopes[start : start + PUT_EVENTS_BATCH]]
-            refused += events.put_events(Entries=entries).get("FailedEntryCount", 0)
+            try:
+                refused += events.put_events(Entries=entries).get("FailedEntryCount", 0)
+            except ClientError:
+                # moto answers an error for the whole call (an event too deep for its
+                # matcher, say); EventBridge would refuse those entries.
+                refused += len(entries)
         return int(refused)
 
     def _drain(
@@ -225,8 +254,9 @@ class LocalRun:
                 self.progress(finished(tallies), expected)
             if not busy and not pending:
                 if all(queue_empty(stack, q.url) for q in stack.queues.values()):
-                    break
+                    return refused
                 time.sleep(0.2)
+        self.timed_out = True
         return refused
 
     def _invoke_once(self, stack: LocalStack, action: str, handler: Handler) -> bool:
@@ -262,7 +292,9 @@ class LocalRun:
 
 
 def finished(tallies: Mapping[str, ActionTally]) -> int:
-    return sum(t.delivered + t.skipped + sum(t.rejected.values()) for t in tallies.values())
+    return sum(
+        t.delivered + t.skipped + sum(t.dead_letter_reasons.values()) for t in tallies.values()
+    )
 
 
 @contextmanager

@@ -56,7 +56,7 @@ class IngestEndpoint:
         self._api_key = api_key
         self._lock = threading.Lock()
         self._faults = tuple(faults)
-        self._rng = random.Random(seed)  # noqa: S311 - fault draws, not secrets
+        self._rng = random.Random(seed)  # noqa: S311  # nosec B311 # fault draws, not secrets
         self._account = CordialAccount(known_attributes)
         self._accepted: dict[str, int] = {}
         self._ignored: dict[str, int] = {}
@@ -223,7 +223,7 @@ def _fault_reply(fault: Fault, status: int) -> Reply:
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
         value = json.loads(raw, parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 

@@ -18,6 +18,7 @@ TYPE_NAMES = {
     "number": "a number",
     "object": "an object",
     "object|null": "an object or null",
+    "date": "a date string or a unix time number",
 }
 
 IDENTITY_FIELDS: dict[str, FieldSpec] = {
@@ -43,7 +44,7 @@ ITEM_FIELDS: dict[str, FieldSpec] = {
 ACTION_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "createContactactivity": {
         "action": ("string", True),
-        "time": ("string", False),
+        "time": ("date", False),
         "properties": ("object", False),
         "context": ("object", False),
     },
@@ -65,7 +66,7 @@ ACTION_FIELDS: dict[str, dict[str, FieldSpec]] = {
     "removeProductFromCart": {"productID": ("string", True), "qty": ("integer", True)},
     "upsertOrder": {
         "orderID": ("string", True),
-        "purchaseDate": ("string", True),
+        "purchaseDate": ("date", True),
         "status": ("string", True),
         "totalAmount": ("number", True),
         "discountApplication": ("object|null", False),
@@ -132,6 +133,9 @@ def _is(value: Any, kind: str) -> bool:
         return _is_integer(value)
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "date":
+        # Segment's Node library may send a timestamp as epoch milliseconds, unchanged.
+        return isinstance(value, str) or _is(value, "number")
     if kind == "object|null":
         return value is None or isinstance(value, dict)
     return isinstance(value, dict)

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 BUS_NAME = "segment-local"
-SECRET_NAME = "cordial-destination/api-key"  # noqa: S105 (a name, not a secret)
+SECRET_NAME = "cordial-destination/api-key"  # noqa: S105  # nosec B105 # a name, not a secret
 TABLE_NAME = "cordial-destination-idempotency"
-#: AWS settings for boto3 in this process; moto accepts any credentials
+#: moto accepts any credentials: this one only keeps boto3 from looking for real ones
+FAKE_CREDENTIAL = "local"
+#: AWS settings for boto3 in this process
 FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+    "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
 }

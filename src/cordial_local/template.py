@@ -63,7 +63,9 @@ class Template:
     @classmethod
     def load(cls, path: Path = DEFAULT_TEMPLATE) -> Template:
         with path.open(encoding="utf-8") as stream:
-            return cls(yaml.load(stream, Loader=CloudFormationLoader))  # noqa: S506 (safe subclass)
+            # CloudFormationLoader is a SafeLoader that also reads the short intrinsics (!Ref).
+            document = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506  # nosec B506
+        return cls(document)
 
     @property
     def resources(self) -> dict[str, Any]:

@@ -189,10 +189,8 @@ def test_permanent_faults_are_dead_lettered_then_redriven(
     assert summary.redriven is not None
     moved = {action: count.moved for action, count in summary.redriven.items() if count.moved}
     assert moved == {action: {"rejected": n} for action, n in rejected_before.items()}
-    for action, tally in summary.actions.items():
-        reasons = {reason.split(":")[0] for reason in tally.rejected}
-        assert sum(tally.rejected.values()) == rejected_before.get(action, 0), action
-        assert reasons <= {f"Cordial answered 422 to {action}", f"Cordial answered 400 to {action}"}
+    # the table tells the second pass: nothing was rejected once the faults were gone
+    assert all(tally.rejected == Counter() for tally in summary.actions.values())
     assert accepted(sandbox) == expected_deliveries(template, events)
     assert_all_delivered(summary)
 

@@ -129,7 +129,11 @@ ITEM = {"productID": "p1", "sku": "s1", "name": "n"}
         ("mergeContacts", {"previousId": None}, "'previousId' must be a string"),
         ("createContactactivity", {}, "missing required field 'action'"),
         ("createContactactivity", {"action": ""}, "'action' must not be empty"),
-        ("createContactactivity", {"action": "a", "time": 1}, "'time' must be a string"),
+        (
+            "createContactactivity",
+            {"action": "a", "time": True},
+            "'time' must be a date string or a unix time number",
+        ),
         ("createContactactivity", {"action": "a", "context": []}, "'context' must be an object"),
         ("upsertContact", {"attributes": []}, "'attributes' must be an object"),
         ("upsertContact", {"segmentId": 5}, "'segmentId' must be a string"),

@@ -67,6 +67,9 @@ def encode_body(body: Mapping[str, Any], *, max_bytes: int) -> bytes:
         encoded = data.encode("utf-8")
     except ValueError as exc:  # UnicodeEncodeError is a ValueError too
         raise UnencodableBodyError(f"body is not valid JSON: {type(exc).__name__}") from exc
+    except RecursionError as exc:
+        # An event can be nested deeper than the walk above or the encoder can follow.
+        raise UnencodableBodyError("body is nested too deeply to encode") from exc
     if len(encoded) > max_bytes:
         raise OversizedBodyError(f"body is {len(encoded)} bytes, above the {max_bytes} byte bound")
     return encoded
@@ -197,6 +200,12 @@ class CordialClient:
             ) from exc
         except requests.ConnectionError as exc:
             raise CordialUnavailableError(f"cannot reach Cordial ({type(exc).__name__})") from exc
+        except requests.TooManyRedirects as exc:
+            # Not followed: requests still works out where a redirect points, and with
+            # max_redirects at 0 that raises. The redirect itself is Cordial's answer.
+            if exc.response is None:
+                raise
+            return exc.response
 
     def _classify(self, response: requests.Response, what: str) -> int:
         status = response.status_code
@@ -210,6 +219,12 @@ class CordialClient:
 
 
 def short_reason(response: requests.Response, limit: int = 200) -> str:
-    """The first part of Cordial's error text, for the dead letter; never the request."""
+    """The first part of Cordial's error text, for the dead letter; never the request.
+
+    An error page may echo the request, headers and all: the key is taken out of it.
+    """
     text = (response.text or "").strip().replace("\n", " ")
+    key = response.request.headers.get("x-api-key") if response.request is not None else None
+    if key:
+        text = text.replace(key, "<api key>")
     return text[:limit] or response.reason or "no reason given"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from cordial_destination.redaction import mask_email_addresses
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef
@@ -54,7 +56,7 @@ class DeadLetter:
         if self.status is not None:
             values[STATUS] = str(self.status)
         if self.message_id:
-            values[MESSAGE_ID] = self.message_id[:256]
+            values[MESSAGE_ID] = mask_email_addresses(self.message_id)[:256]
         return {
             name: {
                 "DataType": "Number" if name in (ATTEMPTS, STATUS) else "String",

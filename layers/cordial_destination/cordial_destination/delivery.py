@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
 SendFunction = Callable[[Mapping[str, Any], str | None], int]
-BASE_BACKOFF = 2.0
+#: first wait before a retry, doubled each attempt up to Settings.max_backoff
+BASE_BACKOFF = 5.0
 
 
 class Outcome(StrEnum):
@@ -97,7 +98,7 @@ class ActionProcessor:
         self.overrides = dict(overrides or {})
         self.sqs = sqs
         self.send = send or self._send_now
-        self.rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self.rng = rng or random.Random()  # noqa: S311  # nosec B311 # jitter, not cryptography
         self.executor = ThreadPoolExecutor(max_workers=settings.concurrency)
 
     def process(
@@ -153,9 +154,12 @@ class ActionProcessor:
         except RetryableError as exc:
             return self._retry(record, record_id, message_id, exc)
         except ConfigurationError as exc:
-            # Not the event's fault: keep it queued, untouched, until the setting is fixed.
+            # Not the event's fault: keep it queued until the setting is fixed, looking again
+            # at the longest backoff so that the queue's receive limit lasts many hours.
+            delay = self.settings.max_backoff
+            self._postpone(record, delay)
             return RecordOutcome(
-                record_id, Outcome.RETRY, message_id, reason=exc.reason, error=str(exc)
+                record_id, Outcome.RETRY, message_id, reason=exc.reason, error=str(exc), delay=delay
             )
         except Exception as exc:  # a bug must not fail the whole batch: retry, then dead-letter
             error = RetryableError(f"internal error: {type(exc).__name__}")

@@ -8,6 +8,7 @@ listed in the order their keys appear in the request body, which is the referenc
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -66,6 +67,16 @@ USER_IDENTITIES: Final = Field(
     default=EMAIL_IDENTITY,
 )
 IDENTITY: Final = (SEGMENT_ID_KEY, SEGMENT_ID, ANONYMOUS_ID, USER_IDENTITIES)
+# A group call's traits describe the group (a company's billing email, say), not the user:
+# list actions look for the user's email in context.traits and properties only.
+GROUP_IDENTITY: Final = (
+    SEGMENT_ID_KEY,
+    SEGMENT_ID,
+    ANONYMOUS_ID,
+    replace(
+        USER_IDENTITIES, default=_email_identity("$.context.traits.email", "$.properties.email")
+    ),
+)
 
 CREATE_CONTACT_ACTIVITY: Final = (
     string(
@@ -117,7 +128,7 @@ ACTION_FIELDS: Final[Mapping[str, tuple[Field, ...]]] = MappingProxyType(
     {
         "createContactactivity": IDENTITY + CREATE_CONTACT_ACTIVITY,
         "upsertContact": IDENTITY + UPSERT_CONTACT,
-        "addContactToList": IDENTITY + ADD_CONTACT_TO_LIST,
+        "addContactToList": GROUP_IDENTITY + ADD_CONTACT_TO_LIST,
         "removeContactFromList": (*IDENTITY, GROUP_ID),
         "addProductToCart": IDENTITY + ADD_PRODUCT_TO_CART,
         "removeProductFromCart": IDENTITY + REMOVE_PRODUCT_FROM_CART,

@@ -8,6 +8,7 @@ every event stays on its queue until the deployment is fixed.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,6 +32,7 @@ from cordial_destination.client import CordialClient
 from cordial_destination.dead_letters import DeadLetterQueue
 from cordial_destination.delivery import ActionProcessor, Outcome, RecordOutcome
 from cordial_destination.exceptions import ConfigurationError, CordialUnavailableError
+from cordial_destination.redaction import mask_email_addresses
 from cordial_destination.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,6 +43,12 @@ NAMESPACE: Final = "CordialDestination"
 Handler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 logger = Logger(service=SERVICE)
+
+# At DEBUG, botocore logs every response body (the API key secret's value among them) and
+# every request's parameters (each dead letter's event); Lambda's ApplicationLogLevel can
+# put the root logger at DEBUG. Whatever the root level, the AWS SDK stops at INFO.
+for _sdk in ("boto3", "botocore"):
+    logging.getLogger(_sdk).setLevel(logging.INFO)
 
 METRIC_NAMES: Final = {
     Outcome.DELIVERED: "Delivered",
@@ -143,12 +151,14 @@ def idempotent_sender(
 
 
 def log_outcome(action: str, outcome: RecordOutcome) -> None:
+    # The id comes from the event: a sender may have put an email address in it.
+    message_id = mask_email_addresses(outcome.message_id) if outcome.message_id else None
     fields = {
         "action": action,
         "outcome": outcome.outcome.value,
         "status": outcome.status,
-        "messageId": outcome.message_id,
-        "correlation_id": outcome.message_id,
+        "messageId": message_id,
+        "correlation_id": message_id,
         "reason": outcome.reason,
         "error": outcome.error,
         "retryIn": outcome.delay,
@@ -196,7 +206,9 @@ def make_handler(
     settings = settings or Settings.from_env()
     processor, idempotency = make_processor(action, settings)
 
-    @logger.inject_lambda_context(clear_state=True)
+    # log_event=False: POWERTOOLS_LOGGER_LOG_EVENT=true would otherwise log whole events,
+    # personal data and all.
+    @logger.inject_lambda_context(clear_state=True, log_event=False)
     def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         if idempotency is not None:
             # Lets an in-progress record expire with the invocation that a timeout cut off.

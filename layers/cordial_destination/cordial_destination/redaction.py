@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-EMAIL: Final = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,255}\.[A-Za-z]{2,63}")
-# Seven or more digits, optionally grouped by spaces, dots, dashes or brackets, maybe with a '+'.
-PHONE: Final = re.compile(r"\+?\(?\d[\d\s().\-]{5,}\d")
+# Anything@anything: internationalised addresses (jöhn@exämple.com, 用户@例子.广告) and
+# hosts without a dot (user@localhost) are addresses too; a false mask costs nothing.
+EMAIL: Final = re.compile(r"[^\s@<>()\[\]{}\"',;:]{1,64}@[^\s@<>()\[\]{}\"',;:]{1,255}")
+# Seven to fifteen digits (E.164's longest), optionally grouped by spaces, dots, dashes or
+# brackets, maybe with a '+'.
+PHONE: Final = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().\-]{5,22}\d(?![\w.])")
 
 
 def mask_personal_data(text: str) -> str:
@@ -18,4 +21,4 @@ def mask_personal_data(text: str) -> str:
 
 def _mask_phone(match: re.Match[str]) -> str:
     digits = sum(ch.isdigit() for ch in match.group())
-    return "<phone>" if digits >= 7 else match.group()
+    return "<phone>" if 7 <= digits <= 15 else match.group()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from cordial_destination.exceptions import ConfigurationError
 
 ENDPOINT_ENV = "CORDIAL_ENDPOINT"
-SECRET_ARN_ENV = "CORDIAL_API_KEY_SECRET_ARN"  # noqa: S105 (a variable name, not a secret)
+SECRET_ARN_ENV = "CORDIAL_API_KEY_SECRET_ARN"  # noqa: S105  # nosec B105 # a variable name
 SEGMENT_ID_KEY_ENV = "CORDIAL_SEGMENT_ID_KEY"
 MAPPINGS_FILE_ENV = "CORDIAL_MAPPINGS_FILE"
 DEAD_LETTER_QUEUE_URL_ENV = "CORDIAL_DEAD_LETTER_QUEUE_URL"
@@ -26,7 +26,7 @@ CONNECT_TIMEOUT_ENV = "CORDIAL_CONNECT_TIMEOUT"
 READ_TIMEOUT_ENV = "CORDIAL_READ_TIMEOUT"
 MAX_ATTEMPTS_ENV = "CORDIAL_MAX_ATTEMPTS"
 MAX_BODY_BYTES_ENV = "CORDIAL_MAX_BODY_BYTES"
-SECRET_MAX_AGE_ENV = "CORDIAL_SECRET_MAX_AGE"  # noqa: S105 (a variable name)
+SECRET_MAX_AGE_ENV = "CORDIAL_SECRET_MAX_AGE"  # noqa: S105  # nosec B105 # a variable name
 CONCURRENCY_ENV = "CORDIAL_CONCURRENCY"
 QUEUE_URL_ENV = "CORDIAL_QUEUE_URL"
 IDEMPOTENCY_TABLE_ENV = "CORDIAL_IDEMPOTENCY_TABLE"
@@ -47,8 +47,9 @@ class Settings:
     dead_letter_queue_url: str | None = None
     connect_timeout: float = 3.05
     read_timeout: float = 10.0
-    #: attempts of a retryable event before it is dead-lettered
-    max_attempts: int = 8
+    #: attempts of a retryable event before it is dead-lettered; with the backoff (5 s
+    #: doubling to 15 min) 20 attempts ride out about three hours of Cordial outage
+    max_attempts: int = 20
     #: bodies above this size are refused before sending (permanent failure)
     max_body_bytes: int = 256 * 1024
     #: seconds a fetched API key is reused before Secrets Manager is asked again
@@ -100,7 +101,7 @@ class Settings:
             dead_letter_queue_url=env.get(DEAD_LETTER_QUEUE_URL_ENV, "").strip() or None,
             connect_timeout=number(CONNECT_TIMEOUT_ENV, 3.05, low=0.1, high=60),
             read_timeout=number(READ_TIMEOUT_ENV, 10.0, low=0.1, high=600),
-            max_attempts=int(number(MAX_ATTEMPTS_ENV, 8, low=1, high=100)),
+            max_attempts=int(number(MAX_ATTEMPTS_ENV, 20, low=1, high=100)),
             max_body_bytes=int(number(MAX_BODY_BYTES_ENV, 256 * 1024, low=1024, high=1 << 20)),
             secret_max_age=int(number(SECRET_MAX_AGE_ENV, 300, low=0, high=86400)),
             concurrency=int(number(CONCURRENCY_ENV, 10, low=1, high=64)),
@@ -121,7 +122,13 @@ def normalize_endpoint(endpoint: str) -> str:
     The key travels in a header, so only https is accepted, except plain http
     to a loopback address, where the local sandbox listens.
     """
-    parts = urlsplit(endpoint)
+    try:
+        parts = urlsplit(endpoint)
+        parts.port  # noqa: B018 (reading it checks it: a bad port raises ValueError)
+    except ValueError:
+        raise ConfigurationError(f"{ENDPOINT_ENV} is not a valid URL: bad host or port") from None
+    if any(ch.isspace() for ch in endpoint) or not endpoint.isprintable():
+        raise ConfigurationError(f"{ENDPOINT_ENV} must not contain spaces or control characters")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{ENDPOINT_ENV} must be an absolute https URL such as {DEFAULT_ENDPOINT}"
