@@ -112,7 +112,7 @@ def test_preview_reports_errors_skips_and_bad_lines(
     code = main(["preview", str(events), "--endpoint", "https://cordial.example.com/"])
 
     captured = capsys.readouterr()
-    assert code == 0
+    assert code == 1  # a line could not be read
     assert lines(captured.out) == [
         {
             "messageId": "m2",

@@ -208,6 +208,26 @@ def test_duplicated_input_is_sent_once(
     assert summary.unaccounted == 0
 
 
+def test_different_events_sharing_a_messageid_are_both_sent(
+    sandbox: CordialSandbox, api_key: str, template: Template
+) -> None:
+    first = {
+        "type": "identify",
+        "userId": "user-a",
+        "messageId": "42",
+        "traits": {"email": "a@example.com"},
+    }
+    second = {**first, "userId": "user-b", "traits": {"email": "b@example.com"}}
+
+    summary = local_run(sandbox, api_key, template).execute(
+        [as_eventbridge(first), as_eventbridge(second), as_eventbridge(first)]
+    )
+
+    bodies = [entry["body"] for entry in sandbox.requests if entry["status"] == 200]
+    assert sorted(b["segmentId"] for b in bodies) == ["user-a", "user-b"]
+    assert summary.actions["upsertContact"].delivered == 3  # the repeat counts, unsent
+
+
 class CutOff(BaseException):
     """What Lambda's timeout does to a function: it stops, whatever it was doing."""
 

@@ -66,13 +66,17 @@ REJECTION_REASONS: Final = frozenset(
 
 def load_overrides(settings: Settings, action: str) -> dict[str, Any]:
     """The deployment's mapping overrides for one action, checked before any event is read."""
+    where = settings.mappings_file
     try:
-        config = json.loads(settings.mappings_file.read_text(encoding="utf-8"))
+        config = json.loads(where.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"cannot read mapping file {settings.mappings_file}: {exc}"
-        ) from exc
-    return resolve_overrides(config).get(action, {})
+        raise ConfigurationError(f"cannot read mapping file {where}: {exc}") from exc
+    except RecursionError:
+        raise ConfigurationError(f"mapping file {where} is nested too deeply") from None
+    try:
+        return resolve_overrides(config).get(action, {})
+    except RecursionError:
+        raise ConfigurationError(f"mapping file {where} is nested too deeply") from None
 
 
 def make_processor(
@@ -107,8 +111,11 @@ def make_processor(
     )
     if not settings.idempotency_table:
         return processor, None
+    # The key holds the body as well as (action, messageId): the same message delivered
+    # twice is sent once, but two different events that share a caller-supplied messageId
+    # are two deliveries.
     config = IdempotencyConfig(
-        event_key_jmespath="key", expires_after_seconds=settings.idempotency_ttl
+        event_key_jmespath="[key, body]", expires_after_seconds=settings.idempotency_ttl
     )
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.idempotency_table, boto3_client=session.client("dynamodb")

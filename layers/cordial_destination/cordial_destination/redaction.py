@@ -22,3 +22,8 @@ def mask_personal_data(text: str) -> str:
 def _mask_phone(match: re.Match[str]) -> str:
     digits = sum(ch.isdigit() for ch in match.group())
     return "<phone>" if 7 <= digits <= 15 else match.group()
+
+
+def mask_email_addresses(text: str) -> str:
+    """Replace email addresses only: for identifiers such as a caller-supplied messageId."""
+    return EMAIL.sub("<email>", text)
