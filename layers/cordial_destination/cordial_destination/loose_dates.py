@@ -16,7 +16,7 @@ from typing import Final
 
 _ISO: Final = re.compile(
     r"([+-][0-9]{6}|[0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?"
-    r"(?:[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+    r"(?:[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(?:[Zz]|[+-]([0-9]{2}):?([0-9]{2}))?"
     r"|[Zz])?"
 )
 # An ISO date followed by "T", or a whole one followed by a date or time separator, must
@@ -64,10 +64,12 @@ def parses(text: str) -> bool:
 
 
 def _iso_in_range(match: re.Match[str]) -> bool:
-    year, month, day, hour, minute, second = (
+    year, month, day, hour, minute, second, zone_hours, zone_minutes = (
         int(part) if part else None for part in match.groups()
     )
     if year is None or abs(year) > _LAST_YEAR or match.group(1) == "-000000":
+        return False
+    if (zone_hours or 0) > 23 or (zone_minutes or 0) > 59:
         return False
     return _day_in_range(month or 1, day or 1) and _time_in_range(
         [hour or 0, minute or 0, second or 0]
