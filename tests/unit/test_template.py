@@ -146,9 +146,9 @@ def test_policies_name_resources_not_wildcards(template: Template) -> None:
     for name, resource in template.resources.items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        for statement in resource["Properties"]["Policies"][0]["Statement"]:
-            if "Fn::If" in statement:  # the optional KMS grant: its one real branch
-                statement = statement["Fn::If"][1]
+        for entry in resource["Properties"]["Policies"][0]["Statement"]:
+            # the optional KMS grant is an Fn::If: check its one real branch
+            statement = entry["Fn::If"][1] if "Fn::If" in entry else entry
             assert statement["Resource"] != "*", (name, statement["Sid"])
     assert "Resource: '*'" not in text and 'Resource: "*"' not in text
 
