@@ -30,9 +30,9 @@ from cordial_destination.fields import default_mappings
 from cordial_destination.handler import SERVICE, make_handler
 from cordial_destination.mapping import transform
 from cordial_destination.settings import Settings
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.faults import Fault
 from cordial_local.inputs import as_eventbridge
-from cordial_local.runner import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 from cordial_local.template import Template

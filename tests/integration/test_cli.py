@@ -14,7 +14,7 @@ import requests
 from cordial_destination.handler import make_handler
 from cordial_destination.settings import Settings
 from cordial_local.cli import main
-from cordial_local.runner import FakeLambdaContext
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 from cordial_local.template import Template

@@ -15,9 +15,10 @@ import pytest
 from cordial_destination import delivery
 from cordial_destination.handler import make_handler
 from cordial_destination.settings import Settings
+from cordial_local.event_source import FakeLambdaContext, lambda_record
 from cordial_local.faults import Fault
 from cordial_local.inputs import as_eventbridge
-from cordial_local.runner import FakeLambdaContext, LocalRun, RunSummary, lambda_record
+from cordial_local.runner import LocalRun, RunSummary
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import TABLE_NAME, LocalStack
 from cordial_local.template import Template

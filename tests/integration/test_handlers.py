@@ -18,8 +18,8 @@ import pytest
 from cordial_destination.exceptions import MappingError
 from cordial_destination.handler import Handler, make_handler
 from cordial_destination.settings import Settings
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.faults import Fault
-from cordial_local.runner import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import TABLE_NAME, LocalStack
 

@@ -23,7 +23,7 @@ from cordial_destination.actions import ACTIONS
 from cordial_destination.delivery import ActionProcessor, Outcome, RecordOutcome
 from cordial_destination.handler import Handler, make_handler
 from cordial_destination.settings import Settings
-from cordial_local.runner import FakeLambdaContext
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 from tests.security.accounting import (

@@ -30,8 +30,8 @@ from cordial_destination.handler import Handler, make_handler
 from cordial_destination.redaction import EMAIL
 from cordial_destination.settings import Settings
 from cordial_local.cli import main
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.faults import Fault
-from cordial_local.runner import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 from tests.conftest import SAMPLES, read_jsonl

@@ -20,7 +20,7 @@ from cordial_destination.api_key import SecretsManagerKeySource, parse_secret
 from cordial_destination.exceptions import ConfigurationError
 from cordial_destination.handler import make_handler, make_processor
 from cordial_destination.settings import Settings
-from cordial_local.runner import FakeLambdaContext
+from cordial_local.event_source import FakeLambdaContext
 from cordial_local.sandbox import CordialSandbox
 from cordial_local.stack import LocalStack
 
