@@ -8,7 +8,7 @@ from typing import Any
 
 from .engine import Evaluate, register
 from .paths import resolve_path
-from .text import JS_WHITESPACE, from_utf16_units, number_text, string_of, utf16_units
+from .text import JS_WHITESPACE, from_utf16_units, string_of, utf16_units
 from .values import ABSENT
 
 # Triple braces are replaced first, then double braces in the result of that.
@@ -66,13 +66,7 @@ def replace(argument: dict[str, Any], payload: Any, evaluate: Evaluate) -> Any:
 
 def _subject(value: Any) -> str:
     """The text @replace works on: numbers and booleans as text, other non-strings empty."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return number_text(value)
-    return ""
+    return string_of(value) if isinstance(value, str | bool | int | float) else ""
 
 
 def replace_text(units: str, pattern: str, replacement: str, every: bool, fold: bool) -> str:
