@@ -3,46 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import requests
 
 from cordial_local.sandbox import CordialSandbox
-
-API_KEY = "sandbox-test-key"
-EMAIL = "channels.email.address"
-CART_LINE = {"sku": "s1", "category": "books", "name": "Notes", "itemPrice": 5}
-
-
-def email(address: str) -> dict[str, Any]:
-    return {"userIdentities": {EMAIL: address}}
-
-
-def user(segment_id: str) -> dict[str, Any]:
-    return {"segmentIdKey": "segment_id", "segmentId": segment_id}
-
-
-def anonymous(anonymous_id: str) -> dict[str, Any]:
-    return {"anonymousId": anonymous_id}
+from tests.unit.sandbox_requests import API_KEY, CART_LINE, EMAIL, anonymous, email, send, user
 
 
 @pytest.fixture
 def sandbox() -> Iterator[CordialSandbox]:
     with CordialSandbox(API_KEY) as running:
         yield running
-
-
-def send(
-    sandbox: CordialSandbox, slug: str, body: dict[str, Any], message_id: str | None = None
-) -> dict[str, Any]:
-    headers = {"x-api-key": API_KEY} | ({"X-Segment-Message-Id": message_id} if message_id else {})
-    response = requests.post(
-        f"{sandbox.url}/api/segment/{slug}", json=body, headers=headers, timeout=5
-    )
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def test_a_merge_folds_the_previous_contact_into_the_one_known_by_the_new_ids(
